@@ -1,0 +1,40 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { RouteOptions } from './types.js';
+
+const WriteBody = Type.Object(
+  {
+    metrics: Type.Array(
+      Type.Object({
+        name: Type.String({ description: 'Metric name, ^[a-zA-Z_][a-zA-Z0-9_]*$, 1-256 characters.' }),
+        timestamp: Type.Integer({ description: 'Unix milliseconds within [now - 7d, now + 1h].' }),
+        value: Type.Number({ description: 'A finite number.' }),
+        dimensions: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'At most 20 key/value pairs.' })),
+      }),
+    ),
+  },
+  { description: 'Items are validated one by one (a bad item is reported in a 207, not a 400 for the batch).' },
+);
+
+const WriteResponse = Type.Object({
+  accepted: Type.Integer(),
+  rejected: Type.Integer(),
+  errors: Type.Array(Type.Object({ index: Type.Integer(), metric: Type.Union([Type.String(), Type.Null()]), code: Type.String(), error: Type.String() })),
+});
+
+/** `POST /api/v1/write` — seed 003 "Batch Write API". */
+export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf }) => {
+  app.post(
+    '/api/v1/write',
+    {
+      schema: { body: WriteBody, response: { 200: WriteResponse, 207: WriteResponse } },
+      // Items are validated by the acceptor, item by item, so one bad point yields 207 rather than
+      // failing the batch; the schema above documents the contract.
+      validatorCompiler: () => () => true,
+    },
+    async (req, reply) => {
+      const result = await luminate.write(req.body, tenantOf(req));
+      return reply.code(result.status).send({ accepted: result.accepted, rejected: result.rejected, errors: result.errors });
+    },
+  );
+};

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { discoveryRoutes } from './api/discovery.js';
+import { registerBodyHandling } from './api/body.js';
+import { apiErrors, toLuminateError } from './api/errors.js';
+import { healthRoutes } from './api/health.js';
+import { queryRoutes } from './api/query.js';
+import type { RouteOptions } from './api/types.js';
+import { writeRoutes } from './api/write.js';
+import { durationMs, type Config } from './config/index.js';
+import { DEFAULT_TENANT, type Luminate } from './luminate.js';
+
+export interface AppDeps {
+  luminate: Luminate;
+  /** The process logger; Fastify logs requests through it. Omit for a silent app (tests). */
+  logger?: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the HTTP app over a Luminate core without listening (the composition root is
+ * `main.ts`). Tests drive it with `app.inject()` or `app.listen({ port: 0 })`.
+ */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const bodyLimit = config.batch_write.max_request_size_bytes;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit,
+    requestTimeout: durationMs(config.server.read_timeout),
+    connectionTimeout: durationMs(config.server.write_timeout),
+    return503OnClosing: true,
+    // Echo a sane caller-provided X-Request-Id, otherwise make one; it is in every log line.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  registerBodyHandling(app, { gzip: config.batch_write.compression });
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = toLuminateError(err, bodyLimit);
+    if (e.status >= 500) req.log.error({ err: e.cause ?? err, code: e.code }, e.message);
+    if (e.status === 503) reply.header('retry-after', String(e.code === 'BUFFER_FULL' ? 1 : 5));
+    return reply.code(e.status).send(e.toEnvelope());
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(apiErrors.create('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toEnvelope()),
+  );
+
+  const routeOptions: RouteOptions = { luminate: deps.luminate, tenantOf: () => DEFAULT_TENANT };
+  await app.register(writeRoutes, routeOptions);
+  await app.register(queryRoutes, routeOptions);
+  await app.register(discoveryRoutes, routeOptions);
+  await app.register(healthRoutes, routeOptions);
+  return app;
+}

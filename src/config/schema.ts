@@ -1,0 +1,91 @@
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+
+const Duration = (def: string, description: string) =>
+  Type.String({ pattern: '^[0-9]+(ms|s|m|h|d|w)$', default: def, description: `${description} A duration such as 500ms, 30s, 15m, 24h, 7d.` });
+const Int = (def: number, min: number, description: string, max?: number) =>
+  Type.Integer({ default: def, minimum: min, ...(max !== undefined ? { maximum: max } : {}), description });
+const Section = <T extends TProperties>(props: T, description: string): TObject<T> =>
+  Type.Object(props, { additionalProperties: false, default: {}, description });
+
+/**
+ * Every configuration key, its type, default and meaning. docs/config.md is checked against this
+ * schema by a test, so the two cannot drift. Unknown keys are rejected at start.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    server: Section(
+      {
+        host: Type.String({ default: '127.0.0.1', description: 'Address to listen on. Use 0.0.0.0 to accept connections from other machines (turn auth on first).' }),
+        port: Int(8080, 0, 'TCP port for the API and UI (0 picks a free port).', 65535),
+        read_timeout: Duration('30s', 'Longest time a client may take to send a whole request.'),
+        write_timeout: Duration('30s', 'Longest time a connection may stay idle while a response is produced or sent.'),
+        shutdown_timeout: Duration('10s', 'On SIGTERM/SIGINT: how long to wait for in-flight requests and the final flush before exiting.'),
+      },
+      'HTTP server.',
+    ),
+    storage: Section(
+      {
+        data_dir: Type.String({ default: './data', description: 'Data directory of the embedded engine (ignored when storage.clickhouse.url is set).' }),
+        database: Type.String({ default: 'luminate', pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$', description: 'Engine database holding Luminate tables.' }),
+        series_cache_size: Int(2_000_000, 1, 'Series ids remembered in memory so known series skip the series write (about 150 bytes each).'),
+        clickhouse: Section(
+          {
+            url: Type.String({ default: '', description: 'ClickHouse server URL (e.g. http://clickhouse:8123). Empty: use the embedded engine.' }),
+            username: Type.String({ default: 'default', description: 'ClickHouse user.' }),
+            password: Type.String({ default: '', description: 'ClickHouse password; use ${ENV_VAR} or LUMINATE_STORAGE_CLICKHOUSE_PASSWORD.' }),
+          },
+          'A ClickHouse server instead of the embedded engine.',
+        ),
+      },
+      'Where metrics are stored.',
+    ),
+    batch_write: Section(
+      {
+        max_batch_size: Int(10_000, 1, 'Most metrics in one write request (400 BATCH_TOO_LARGE beyond).'),
+        max_request_size_bytes: Int(10_485_760, 1024, 'Largest request body, checked before and after decompression (413 beyond).'),
+        compression: Type.Boolean({ default: true, description: 'Accept Content-Encoding: gzip request bodies.' }),
+        flush_interval: Duration('100ms', 'Group commit: a flush starts this long after the first waiting point.'),
+        flush_max_points: Int(100_000, 1, 'Group commit: a flush starts as soon as this many points wait.'),
+        max_buffered_points: Int(2_000_000, 1, 'Points waiting or being flushed before writes get 503 with Retry-After.'),
+        flush_attempts: Int(4, 1, 'Insert attempts per flush (backoff 100ms, 400ms, 1.6s …) before waiting writes get 503.'),
+      },
+      'Write path.',
+    ),
+    cardinality_limits: Section(
+      {
+        max_dimensions_per_metric: Int(20, 1, 'Most dimensions on one point (DIMENSION_LIMIT_EXCEEDED beyond).', 64),
+        max_dimension_key_length: Int(128, 1, 'Longest dimension key.', 1024),
+        max_dimension_value_length: Int(256, 1, 'Longest dimension value.', 4096),
+      },
+      'Per-point dimension limits.',
+    ),
+    query_limits: Section(
+      {
+        max_query_timeout: Duration('30s', 'Largest timeout a query may ask for.'),
+        default_query_timeout: Duration('10s', 'Timeout of a query that sets none.'),
+        max_query_time_range: Duration('90d', 'Longest time range of one query.'),
+        max_result_points: Int(10_000, 1, 'Most points in one answer (400 RESULT_TOO_LARGE beyond; also the default range limit).'),
+        max_group_by_cardinality: Int(1_000, 1, 'Most groups one answer returns (400 TOO_MANY_GROUPS beyond; also the default aggregate limit).'),
+      },
+      'Query guards.',
+    ),
+    retention: Section(
+      {
+        default_retention: Duration('30d', 'Samples older than this are removed by the engine (table TTL); 0d keeps everything.'),
+        cleanup_interval: Duration('1h', 'How often the engine is asked to drop expired data (TTL merge interval).'),
+      },
+      'Data retention.',
+    ),
+    logging: Section(
+      {
+        level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info', description: 'Log level.' }),
+        format: Type.Union([Type.Literal('json'), Type.Literal('text')], { default: 'json', description: 'json: one JSON object per line (pino); text: one readable line per entry.' }),
+        output: Type.String({ default: 'stdout', description: 'stdout, stderr, or a file path (appended).' }),
+      },
+      'Logs.',
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type RawConfig = Static<typeof ConfigSchema>;

@@ -1,0 +1,82 @@
+import { ingestErrors } from './errors.js';
+import { canonicalSeriesKey, seriesIdOf } from './series-id.js';
+import type { SeriesCache } from './series-cache.js';
+import type { NewSeries, PointError, ValidationLimits, WriteBatch } from './types.js';
+import { validatePoint } from './validate.js';
+
+export interface ResolveOptions {
+  tenant: string;
+  limits: ValidationLimits;
+  /** @default 10_000 (batch_write.max_batch_size) */
+  maxBatchSize: number;
+  now: number;
+  cache: SeriesCache;
+}
+
+export interface Resolved {
+  batch: WriteBatch;
+  errors: PointError[];
+}
+
+interface RawItem {
+  name: string;
+  timestamp: number;
+  value: number;
+  dimensions?: Record<string, string>;
+}
+
+/**
+ * The acceptor's hot path: a parsed write body → validated points resolved to series ids and
+ * formatted as TabSeparated sample rows, plus the series this process has not stored yet.
+ * Invalid items are reported by index and skipped; the batch-level shape errors throw.
+ */
+export function resolveWriteBody(body: unknown, opts: ResolveOptions): Resolved {
+  if (typeof body !== 'object' || body === null || !Array.isArray((body as { metrics?: unknown }).metrics)) {
+    throw ingestErrors.create('INVALID_BATCH', 'request body must be a JSON object {"metrics": [...]}', {});
+  }
+  const items = (body as { metrics: unknown[] }).metrics;
+  if (items.length > opts.maxBatchSize) {
+    throw ingestErrors.create('BATCH_TOO_LARGE', `batch size exceeds limit: at most ${opts.maxBatchSize} metrics per request`, {
+      max_batch_size: opts.maxBatchSize,
+      received: items.length,
+    });
+  }
+  return resolveItems(items, opts);
+}
+
+export function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved {
+  const { tenant, limits, now, cache } = opts;
+  const errors: PointError[] = [];
+  const newSeries: NewSeries[] = [];
+  let pending: Map<string, string> | undefined;
+  const latest = new Map<string, number>();
+  let samples = '';
+  let points = 0;
+  const prefix = tenant + '\t';
+
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const violation = validatePoint(item, now, limits);
+    if (violation !== null) {
+      const name = typeof item === 'object' && item !== null ? (item as { name?: unknown }).name : undefined;
+      errors.push({ index: i, metric: typeof name === 'string' ? name : null, code: violation.code, error: violation.message });
+      continue;
+    }
+    const p = item as RawItem;
+    const key = canonicalSeriesKey(tenant, p.name, p.dimensions);
+    let id = cache.get(key);
+    if (id === undefined) {
+      id = pending?.get(key);
+      if (id === undefined) {
+        id = seriesIdOf(key);
+        (pending ??= new Map()).set(key, id);
+        newSeries.push({ key, seriesId: id, tenant, metric: p.name, dimensions: p.dimensions ?? {} });
+      }
+    }
+    samples += prefix + p.name + '\t' + id + '\t' + p.timestamp + '\t' + p.value + '\n';
+    points++;
+    const prev = latest.get(p.name);
+    if (prev === undefined || p.timestamp > prev) latest.set(p.name, p.timestamp);
+  }
+  return { batch: { tenant, points, samples, newSeries, latest }, errors };
+}

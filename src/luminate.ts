@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from 'pino';
+import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
+import { durationMs, type Config } from './config/index.js';
+import { Acceptor, SeriesCache, type ValidationLimits, type WriteResult } from './ingest/index.js';
+import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
+import { Store, WriteBuffer, createEngineClient, errorMessage, type EngineTarget } from './storage/index.js';
+import { VERSION } from './version.js';
+
+/** The tenant of every request while auth is disabled (the single-user default). */
+export const DEFAULT_TENANT = 'default';
+
+export interface HealthReport {
+  status: 'healthy' | 'unhealthy';
+  version: string;
+  storage:
+    | { backend: 'embedded' | 'clickhouse'; status: 'healthy'; disk_used_bytes: number }
+    | { backend: 'embedded' | 'clickhouse'; status: 'unavailable'; error: string };
+  uptime_seconds: number;
+}
+
+/** Luminate's whole API as plain async functions: what the HTTP routes and `openLuminate` share. */
+export interface Luminate {
+  readonly config: Config;
+  readonly store: Store;
+  readonly bus: EventBus;
+  readonly discovery: Discovery;
+  readonly queue: WriteQueue;
+  write(body: unknown, tenant?: string): Promise<WriteResult>;
+  query(body: unknown, tenant?: string): Promise<QueryResponse>;
+  listMetrics(tenant?: string): Promise<string[]>;
+  listDimensions(metric: string, tenant?: string): Promise<string[]>;
+  listDimensionValues(metric: string, dimension: string, opts?: { limit?: number; prefix?: string }, tenant?: string): Promise<string[]>;
+  health(): Promise<HealthReport>;
+  /** Flushes buffered writes and closes the engine connection. */
+  close(): Promise<void>;
+}
+
+export interface LuminateDeps {
+  /** An engine client; by default one is created from `config.storage`. */
+  client?: ClickHouseClient;
+  logger?: Logger;
+  bus?: EventBus;
+  discovery?: Discovery;
+  now?: () => number;
+}
+
+export function engineTargetOf(config: Config): EngineTarget {
+  const ch = config.storage.clickhouse;
+  return ch.url !== ''
+    ? { type: 'server', url: ch.url, username: ch.username, password: ch.password }
+    : { type: 'embedded', dataDir: config.storage.data_dir };
+}
+
+export function validationLimitsOf(config: Config): ValidationLimits {
+  const c = config.cardinality_limits;
+  return {
+    maxDimensions: c.max_dimensions_per_metric,
+    maxKeyLength: c.max_dimension_key_length,
+    maxValueLength: c.max_dimension_value_length,
+    maxNameLength: 256,
+    maxPastMs: 7 * 86_400_000,
+    maxFutureMs: 3_600_000,
+  };
+}
+
+export function queryLimitsOf(config: Config): QueryLimits {
+  const q = config.query_limits;
+  return {
+    maxTimeoutMs: durationMs(q.max_query_timeout),
+    defaultTimeoutMs: Math.min(durationMs(q.default_query_timeout), durationMs(q.max_query_timeout)),
+    maxRangeMs: durationMs(q.max_query_time_range),
+    maxResultPoints: q.max_result_points,
+    maxGroups: q.max_group_by_cardinality,
+  };
+}
+
+/**
+ * Builds every role of the monolith over one engine connection: migrations, retention, the
+ * group-commit write queue, acceptor and querier, plus the in-process seams.
+ */
+export async function createLuminate(config: Config, deps: LuminateDeps = {}): Promise<Luminate> {
+  const log = deps.logger;
+  const target = engineTargetOf(config);
+  const client = deps.client ?? createEngineClient(target);
+  const store = new Store({ client, database: config.storage.database, backend: target.type === 'embedded' ? 'embedded' : 'clickhouse' });
+  try {
+    const applied = await store.migrate();
+    if (applied.length > 0) log?.info({ versions: applied }, 'schema migrations applied');
+    if (await store.applyRetention(durationMs(config.retention.default_retention) / 1000)) {
+      log?.info({ default_retention: config.retention.default_retention }, 'retention updated');
+    }
+    await store.client.command({
+      query: `ALTER TABLE ${store.db}.samples MODIFY SETTING merge_with_ttl_timeout = ${Math.max(60, Math.floor(durationMs(config.retention.cleanup_interval) / 1000))}`,
+    });
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw new Error(`cannot prepare storage (${target.type === 'embedded' ? `data dir ${target.dataDir}` : target.url}): ${errorMessage(err)}`, { cause: err });
+  }
+
+  const bus = deps.bus ?? createInProcessEventBus((err) => log?.error({ err }, 'event handler failed'));
+  const discovery = deps.discovery ?? createInProcessDiscovery();
+  const bw = config.batch_write;
+  const queue = new WriteBuffer({
+    store,
+    bus,
+    flushMaxPoints: bw.flush_max_points,
+    flushIntervalMs: durationMs(bw.flush_interval),
+    maxBufferedPoints: bw.max_buffered_points,
+    flushAttempts: bw.flush_attempts,
+    retryBaseMs: 100,
+    onFlush: (f) => log?.debug(f, 'flush'),
+    onError: (err, attempt) => log?.warn({ err: errorMessage(err), attempt }, 'flush failed'),
+  });
+  const cache = new SeriesCache(config.storage.series_cache_size);
+  const acceptor = new Acceptor({ queue, cache, limits: validationLimitsOf(config), maxBatchSize: bw.max_batch_size, ...(deps.now ? { now: deps.now } : {}) });
+  const querier = new QueryService({ store, limits: queryLimitsOf(config), ...(deps.now ? { now: deps.now } : {}) });
+  const started = Date.now();
+  const instanceId = randomUUID();
+  for (const role of ALL_ROLES) await discovery.register({ id: `${instanceId}:${role}`, role, address: 'in-process', startedAt: started });
+
+  let closed: Promise<void> | undefined;
+  return {
+    config,
+    store,
+    bus,
+    discovery,
+    queue,
+    write: (body, tenant = DEFAULT_TENANT) => acceptor.write(body, tenant),
+    query: (body, tenant = DEFAULT_TENANT) => querier.query(body, tenant),
+    listMetrics: (tenant = DEFAULT_TENANT) => querier.listMetrics(tenant),
+    listDimensions: (metric, tenant = DEFAULT_TENANT) => querier.listDimensions(tenant, metric),
+    listDimensionValues: (metric, dimension, opts = {}, tenant = DEFAULT_TENANT) => querier.listDimensionValues(tenant, metric, dimension, opts),
+    async health() {
+      const uptime_seconds = Math.floor((Date.now() - started) / 1000);
+      const ping = await store.ping();
+      if (!ping.ok) {
+        return { status: 'unhealthy', version: VERSION, storage: { backend: store.backend, status: 'unavailable', error: ping.error }, uptime_seconds };
+      }
+      try {
+        const disk = await store.diskUsedBytes();
+        return { status: 'healthy', version: VERSION, storage: { backend: store.backend, status: 'healthy', disk_used_bytes: disk }, uptime_seconds };
+      } catch (err) {
+        return { status: 'unhealthy', version: VERSION, storage: { backend: store.backend, status: 'unavailable', error: errorMessage(err) }, uptime_seconds };
+      }
+    },
+    close() {
+      closed ??= (async () => {
+        await queue.close();
+        for (const role of ALL_ROLES) await discovery.deregister(`${instanceId}:${role}`);
+        await bus.close();
+        await discovery.close();
+        await store.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * The composition root: the only module that reads the environment, opens the engine and listens.
+ */
+import { buildApp } from './app.js';
+import { USAGE, parseCommand } from './cli/args.js';
+import { createLogger } from './cli/logger.js';
+import { ConfigError, durationMs, loadConfig } from './config/index.js';
+import { createLuminate } from './luminate.js';
+import { VERSION } from './version.js';
+
+async function serve(cmd: Extract<ReturnType<typeof parseCommand>, { type: 'serve' }>): Promise<void> {
+  const overrides: Record<string, Record<string, unknown>> = { server: {}, storage: {} };
+  if (cmd.port !== undefined) overrides.server!.port = cmd.port;
+  if (cmd.host !== undefined) overrides.server!.host = cmd.host;
+  if (cmd.dataDir !== undefined) overrides.storage!.data_dir = cmd.dataDir;
+  const config = loadConfig({ file: cmd.config, env: process.env, overrides });
+  const logger = createLogger(config);
+  const where = config.storage.clickhouse.url || `embedded engine in ${config.storage.data_dir}`;
+  logger.info({ version: VERSION, storage: where }, 'starting luminate');
+  const luminate = await createLuminate(config, { logger });
+  const app = await buildApp(config, { luminate, logger });
+  await app.listen({ host: config.server.host, port: config.server.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : config.server.port;
+  logger.info({ url: `http://${config.server.host}:${port}` }, 'luminate is ready');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests and flushing buffered writes');
+    const timer = setTimeout(() => {
+      logger.error({ shutdown_timeout: config.server.shutdown_timeout }, 'shutdown timed out; exiting');
+      logger.flush();
+      process.exit(1);
+    }, durationMs(config.server.shutdown_timeout));
+    timer.unref();
+    void (async () => {
+      try {
+        await app.close();
+        await luminate.close();
+        logger.info('stopped cleanly');
+        logger.flush();
+        process.exit(0);
+      } catch (err) {
+        logger.error({ err }, 'error during shutdown');
+        logger.flush();
+        process.exit(1);
+      }
+    })();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const cmd = parseCommand(process.argv.slice(2));
+  switch (cmd.type) {
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return;
+    case 'version':
+      process.stdout.write(VERSION + '\n');
+      return;
+    case 'error':
+      process.stderr.write(`luminate: ${cmd.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    case 'serve':
+      await serve(cmd);
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`luminate: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`luminate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

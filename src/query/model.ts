@@ -1,0 +1,202 @@
+import { NAME_PATTERN, RESERVED_DIMENSION_KEYS } from '../ingest/index.js';
+import { queryErrors } from './errors.js';
+import { formatDuration, parseDuration, resolveTimeRange, type TimeRangeInput } from './time.js';
+
+export const QUERY_TYPES = ['range', 'aggregate', 'rate', 'listDimensionValues'] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+export const AGGREGATIONS = ['avg', 'sum', 'count', 'min', 'max', 'p50', 'p95', 'p99', 'integral'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+/** The seed's JSON query (seed 003 "JSON Query Language"), as clients send it. */
+export interface QueryRequest {
+  queryType: QueryType;
+  metricName: string;
+  timeRange?: { start?: string; end?: string; relative?: string };
+  filters?: Record<string, string>;
+  aggregation?: Aggregation;
+  groupBy?: string[];
+  interval?: string;
+  limit?: number;
+  timeout?: string;
+  /** listDimensionValues only. */
+  dimension?: string;
+  /** listDimensionValues only: keep values starting with this. */
+  prefix?: string;
+}
+
+/** query_limits, in milliseconds and counts. */
+export interface QueryLimits {
+  /** @default 30_000 */
+  maxTimeoutMs: number;
+  /** @default 10_000 */
+  defaultTimeoutMs: number;
+  /** @default 90 days */
+  maxRangeMs: number;
+  /** @default 10_000 */
+  maxResultPoints: number;
+  /** @default 1_000 */
+  maxGroups: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = {
+  maxTimeoutMs: 30_000,
+  defaultTimeoutMs: 10_000,
+  maxRangeMs: 90 * 86_400_000,
+  maxResultPoints: 10_000,
+  maxGroups: 1_000,
+};
+
+/** Default number of values listDimensionValues returns. */
+export const DEFAULT_VALUES_LIMIT = 100;
+
+interface Common {
+  tenant: string;
+  metric: string;
+  start: number;
+  end: number;
+  filters: [string, string][];
+  timeoutMs: number;
+  /** Rows/groups to return; `explicitLimit` says whether the client chose it (top-N) or it is the cap. */
+  limit: number;
+  explicitLimit: boolean;
+  /** query_limits.max_result_points, carried so the planner can detect an oversized answer. */
+  maxPoints: number;
+}
+
+export type ParsedQuery =
+  | ({ type: 'range' } & Common)
+  | ({ type: 'aggregate'; aggregation: Aggregation; groupBy: string[] } & Common)
+  | ({ type: 'rate'; intervalMs: number; groupBy: string[] } & Common)
+  | { type: 'listDimensionValues'; tenant: string; metric: string; dimension: string; prefix: string; limit: number; timeoutMs: number };
+
+function invalid(message: string, field: string, received?: unknown): never {
+  throw queryErrors.create('INVALID_QUERY', message, received === undefined ? { field } : { field, received });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkKey(key: unknown, field: string): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 128 || !NAME_PATTERN.test(key)) {
+    invalid(`${field}: dimension keys must match ${NAME_PATTERN.source} (1-128 characters)`, field, key);
+  }
+  if (RESERVED_DIMENSION_KEYS.has(key)) invalid(`${field}: ${key} is reserved; queries are scoped to your tenant`, field);
+  return key;
+}
+
+const KNOWN_FIELDS = new Set([
+  'queryType', 'metricName', 'timeRange', 'filters', 'aggregation', 'groupBy', 'interval', 'limit', 'timeout', 'dimension', 'prefix',
+]);
+
+/**
+ * Validates a JSON query and resolves it against the clock and the limits: every rule here gives
+ * INVALID_QUERY (or TIME_RANGE_TOO_LARGE / RESULT_TOO_LARGE) naming the field, before any SQL runs.
+ */
+export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, now: number): ParsedQuery {
+  if (!isObject(body)) invalid('query must be a JSON object', 'body');
+  for (const k of Object.keys(body)) if (!KNOWN_FIELDS.has(k)) invalid(`unknown field ${k}`, k);
+
+  const queryType = body.queryType;
+  if (typeof queryType !== 'string' || !(QUERY_TYPES as readonly string[]).includes(queryType)) {
+    invalid(`queryType must be one of ${QUERY_TYPES.join(', ')}`, 'queryType', queryType);
+  }
+  const metric = body.metricName;
+  if (typeof metric !== 'string' || metric.length === 0 || metric.length > 256 || !NAME_PATTERN.test(metric)) {
+    invalid(`metricName must match ${NAME_PATTERN.source} (1-256 characters)`, 'metricName', metric);
+  }
+
+  let timeoutMs = limits.defaultTimeoutMs;
+  if (body.timeout !== undefined) {
+    const t = typeof body.timeout === 'string' ? parseDuration(body.timeout, ['ms', 's', 'm']) : null;
+    if (t === null || t <= 0) invalid('timeout must be a duration such as 500ms or 10s', 'timeout', body.timeout);
+    if (t > limits.maxTimeoutMs) invalid(`timeout must be at most ${formatDuration(limits.maxTimeoutMs)} (query_limits.max_query_timeout)`, 'timeout', body.timeout);
+    timeoutMs = t;
+  }
+
+  let limit: number | undefined;
+  if (body.limit !== undefined) {
+    if (typeof body.limit !== 'number' || !Number.isInteger(body.limit) || body.limit < 1) {
+      invalid('limit must be a positive integer', 'limit', body.limit);
+    }
+    limit = body.limit;
+  }
+
+  if (queryType === 'listDimensionValues') {
+    for (const f of ['timeRange', 'filters', 'aggregation', 'groupBy', 'interval'] as const) {
+      if (body[f] !== undefined) invalid(`${f} does not apply to listDimensionValues`, f);
+    }
+    const dimension = checkKey(body.dimension, 'dimension');
+    const prefix = body.prefix ?? '';
+    if (typeof prefix !== 'string' || prefix.length > 256) invalid('prefix must be a string of at most 256 characters', 'prefix');
+    const max = limits.maxGroups;
+    if (limit !== undefined && limit > max) invalid(`limit must be at most ${max}`, 'limit', limit);
+    return { type: 'listDimensionValues', tenant, metric, dimension, prefix, limit: limit ?? DEFAULT_VALUES_LIMIT, timeoutMs };
+  }
+  if (body.dimension !== undefined || body.prefix !== undefined) invalid('dimension and prefix apply only to listDimensionValues', 'dimension');
+
+  if (body.timeRange !== undefined && !isObject(body.timeRange)) invalid('timeRange must be an object', 'timeRange');
+  const { start, end } = resolveTimeRange(body.timeRange as TimeRangeInput | undefined, now);
+  if (end - start > limits.maxRangeMs) {
+    throw queryErrors.create('TIME_RANGE_TOO_LARGE', `time range is longer than ${formatDuration(limits.maxRangeMs)} (query_limits.max_query_time_range)`, {
+      max_query_time_range: formatDuration(limits.maxRangeMs),
+      requested_ms: end - start,
+    });
+  }
+
+  const filters: [string, string][] = [];
+  if (body.filters !== undefined) {
+    if (!isObject(body.filters)) invalid('filters must be an object of dimension key to value', 'filters');
+    for (const [k, v] of Object.entries(body.filters)) {
+      checkKey(k, `filters.${k}`);
+      if (typeof v !== 'string' || v.length === 0 || v.length > 256) invalid(`filters.${k} must be a string of 1-256 characters`, `filters.${k}`, v);
+      filters.push([k, v]);
+    }
+  }
+
+  let groupBy: string[] = [];
+  if (body.groupBy !== undefined) {
+    if (!Array.isArray(body.groupBy) || body.groupBy.length > 20) invalid('groupBy must be an array of at most 20 dimension keys', 'groupBy');
+    groupBy = body.groupBy.map((k, i) => checkKey(k, `groupBy[${i}]`));
+    if (new Set(groupBy).size !== groupBy.length) invalid('groupBy lists a dimension twice', 'groupBy');
+  }
+
+  const common = { tenant, metric, start, end, filters, timeoutMs, maxPoints: limits.maxResultPoints };
+
+  if (queryType === 'range') {
+    if (body.aggregation !== undefined || body.groupBy !== undefined || body.interval !== undefined) {
+      invalid('aggregation, groupBy and interval do not apply to range queries', 'queryType');
+    }
+    if (limit !== undefined && limit > limits.maxResultPoints) {
+      invalid(`limit must be at most ${limits.maxResultPoints} (query_limits.max_result_points)`, 'limit', limit);
+    }
+    return { type: 'range', ...common, limit: limit ?? limits.maxResultPoints, explicitLimit: limit !== undefined };
+  }
+
+  if (limit !== undefined && limit > limits.maxGroups) {
+    invalid(`limit must be at most ${limits.maxGroups} groups (query_limits.max_group_by_cardinality)`, 'limit', limit);
+  }
+  const groupCommon = { ...common, groupBy, limit: limit ?? limits.maxGroups, explicitLimit: limit !== undefined };
+
+  if (queryType === 'aggregate') {
+    const aggregation = body.aggregation;
+    if (typeof aggregation !== 'string' || !(AGGREGATIONS as readonly string[]).includes(aggregation)) {
+      invalid(`aggregation must be one of ${AGGREGATIONS.join(', ')}`, 'aggregation', aggregation);
+    }
+    if (body.interval !== undefined) invalid('interval applies to rate queries', 'interval');
+    return { type: 'aggregate', ...groupCommon, aggregation: aggregation as Aggregation };
+  }
+
+  // rate
+  if (body.aggregation !== undefined) invalid('aggregation does not apply to rate queries', 'aggregation');
+  const intervalMs = typeof body.interval === 'string' ? parseDuration(body.interval, ['s', 'm', 'h', 'd']) : null;
+  if (intervalMs === null || intervalMs < 1000) invalid('rate queries need an interval of at least 1s, such as 1m, 5m or 1h', 'interval', body.interval);
+  const buckets = Math.ceil((end - start) / intervalMs) + 1;
+  if (buckets > limits.maxResultPoints) {
+    throw queryErrors.create('RESULT_TOO_LARGE', `${buckets} buckets of ${formatDuration(intervalMs)} exceed ${limits.maxResultPoints} result points; widen the interval`, {
+      max_result_points: limits.maxResultPoints,
+      buckets,
+    });
+  }
+  return { type: 'rate', ...groupCommon, intervalMs };
+}

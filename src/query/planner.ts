@@ -1,0 +1,193 @@
+import type { Aggregation, ParsedQuery } from './model.js';
+
+/**
+ * Query planning: a parsed query → SQL over the narrow schema (src/storage/schema.ts). Pure: no
+ * driver, no clock. Every value travels as a `{name:Type}` query parameter; the only identifiers
+ * spliced in are the database name (validated at start) and generated aliases.
+ *
+ * Shapes:
+ * - samples are filtered by tenant, metric and time (primary key + day partition);
+ * - dimension filters become `series_id IN (postings intersection)` over `series_index`;
+ * - `groupBy` keys come from `series_index` too, joined per series (a series without a key groups
+ *   under the empty string);
+ * - integral and rate first collapse each series to its time-sorted points, then combine series.
+ */
+export interface SqlPlan {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+export type Plan =
+  | { type: 'range'; samples: SqlPlan; dimensionsSql: (ids: readonly string[]) => SqlPlan; limit: number; explicitLimit: boolean }
+  | { type: 'aggregate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean }
+  | { type: 'rate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; maxPoints: number }
+  | { type: 'listDimensionValues'; main: SqlPlan };
+
+type Scoped = Extract<ParsedQuery, { start: number }>;
+
+const AGG_SQL: Record<Exclude<Aggregation, 'integral'>, string> = {
+  avg: 'avg(value)',
+  sum: 'sum(value)',
+  count: 'toFloat64(count())',
+  min: 'min(value)',
+  max: 'max(value)',
+  // R-7 / numpy "linear": exact, interpolating between the closest ranks.
+  p50: 'quantileExactInclusive(0.5)(value)',
+  p95: 'quantileExactInclusive(0.95)(value)',
+  p99: 'quantileExactInclusive(0.99)(value)',
+};
+
+function baseParams(q: Scoped): Record<string, unknown> {
+  const params: Record<string, unknown> = { tenant: q.tenant, metric: q.metric, start: q.start, end: q.end };
+  q.filters.forEach(([k, v], i) => {
+    params[`fk${i}`] = k;
+    params[`fv${i}`] = v;
+  });
+  if ('groupBy' in q) q.groupBy.forEach((k, i) => (params[`gk${i}`] = k));
+  return params;
+}
+
+function samplesWhere(db: string, q: Scoped): string {
+  let where = `tenant = {tenant:String} AND metric = {metric:String}
+    AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({end:Int64}, 'UTC')`;
+  if (q.filters.length > 0) {
+    const pairs = q.filters.map((_, i) => `(key = {fk${i}:String} AND value = {fv${i}:String})`).join(' OR ');
+    // A series matches when it has every filtered (key, value) posting.
+    where += `
+    AND series_id IN (SELECT series_id FROM ${db}.series_index
+      WHERE tenant = {tenant:String} AND metric = {metric:String} AND (${pairs})
+      GROUP BY series_id HAVING uniqExact(key) = ${q.filters.length})`;
+  }
+  return where;
+}
+
+const groupAliases = (n: number) => Array.from({ length: n }, (_, i) => `g${i}`);
+
+/** `ANY LEFT JOIN` of per-series group-by values, pivoted from the postings. */
+function groupJoin(db: string, groupBy: readonly string[]): string {
+  const cols = groupBy.map((_, i) => `anyIf(value, key = {gk${i}:String}) AS g${i}`).join(', ');
+  const keys = groupBy.map((_, i) => `{gk${i}:String}`).join(', ');
+  return `ANY LEFT JOIN (
+      SELECT series_id, ${cols} FROM ${db}.series_index
+      WHERE tenant = {tenant:String} AND metric = {metric:String} AND key IN (${keys})
+      GROUP BY series_id
+    ) AS grp USING (series_id)`;
+}
+
+/** Per-series points sorted by time, as an array of (unix ms, value) tuples named `p`. */
+function perSeriesPoints(db: string, q: Scoped): string {
+  return `SELECT series_id, count() AS n, arraySort(groupArray((toUnixTimestamp64Milli(ts), value))) AS p
+    FROM ${db}.samples
+    WHERE ${samplesWhere(db, q)}
+    GROUP BY series_id`;
+}
+
+export function plan(db: string, q: ParsedQuery): Plan {
+  switch (q.type) {
+    case 'range':
+      return planRange(db, q);
+    case 'aggregate':
+      return planAggregate(db, q);
+    case 'rate':
+      return planRate(db, q);
+    case 'listDimensionValues':
+      return {
+        type: 'listDimensionValues',
+        main: {
+          sql: `SELECT value, uniqExact(series_id) AS series FROM ${db}.series_index
+            WHERE tenant = {tenant:String} AND metric = {metric:String} AND key = {key:String} AND startsWith(value, {prefix:String})
+            GROUP BY value ORDER BY series DESC, value ASC LIMIT {limit:UInt32}`,
+          params: { tenant: q.tenant, metric: q.metric, key: q.dimension, prefix: q.prefix, limit: q.limit },
+        },
+      };
+  }
+}
+
+function planRange(db: string, q: Extract<ParsedQuery, { type: 'range' }>): Plan {
+  return {
+    type: 'range',
+    limit: q.limit,
+    explicitLimit: q.explicitLimit,
+    samples: {
+      // limit + 1 tells a full answer from a cut one.
+      sql: `SELECT toString(series_id) AS sid, toUnixTimestamp64Milli(ts) AS t, value AS v
+        FROM ${db}.samples
+        WHERE ${samplesWhere(db, q)}
+        ORDER BY ts, series_id
+        LIMIT {limit:UInt32}`,
+      params: { ...baseParams(q), limit: q.limit + 1 },
+    },
+    dimensionsSql: (ids) => ({
+      sql: `SELECT toString(series_id) AS sid, any(dimensions) AS dimensions FROM ${db}.series
+        WHERE tenant = {tenant:String} AND metric = {metric:String} AND series_id IN {ids:Array(UInt64)}
+        GROUP BY series_id`,
+      // 64-bit ids travel as bigint so neither client quotes them.
+      params: { tenant: q.tenant, metric: q.metric, ids: ids.map((id) => BigInt(id)) },
+    }),
+  };
+}
+
+function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }>): Plan {
+  const g = groupAliases(q.groupBy.length);
+  const grouped = g.length > 0;
+  const select = grouped ? g.join(', ') + ', ' : '';
+  const groupClause = grouped ? `GROUP BY ${g.join(', ')}` : '';
+  const order = grouped ? `ORDER BY value DESC, ${g.join(', ')} LIMIT {limit:UInt32}` : '';
+  // Without an explicit limit, fetch one group past the cap to detect TOO_MANY_GROUPS.
+  const limit = q.explicitLimit ? q.limit : q.limit + 1;
+  let sql: string;
+  if (q.aggregation === 'integral') {
+    // Trapezoid rule per series, in value·seconds: Σ (v[i] + v[i-1]) / 2 · (t[i] - t[i-1]) / 1000.
+    sql = `SELECT ${select}sum(area) AS value, sum(n) AS count FROM (
+        SELECT series_id, n, arraySum(arrayMap((a, b) -> (a.2 + b.2) / 2 * (a.1 - b.1) / 1000, arrayPopFront(p), arrayPopBack(p))) AS area
+        FROM (${perSeriesPoints(db, q)})
+      ) AS per_series
+      ${grouped ? groupJoin(db, q.groupBy) : ''}
+      ${groupClause} ${order}`;
+  } else {
+    sql = `SELECT ${select}${AGG_SQL[q.aggregation]} AS value, count() AS count
+      FROM ${db}.samples
+      ${grouped ? groupJoin(db, q.groupBy) : ''}
+      WHERE ${samplesWhere(db, q)}
+      ${groupClause} ${order}`;
+  }
+  return { type: 'aggregate', main: { sql, params: { ...baseParams(q), limit } }, groupBy: q.groupBy, limit: q.limit, explicitLimit: q.explicitLimit };
+}
+
+function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>): Plan {
+  const g = groupAliases(q.groupBy.length);
+  const grouped = g.length > 0;
+  const gList = g.join(', ');
+  // Per series: each delta between consecutive points, counted in the bucket of the later point;
+  // negative deltas (counter resets) count as 0. Then Σ increases per (group, bucket) / seconds.
+  const increases = `SELECT series_id, bucket, inc FROM (${perSeriesPoints(db, q)})
+      ARRAY JOIN
+        arrayMap(a -> intDiv(a.1, {iv:Int64}) * {iv:Int64}, arrayPopFront(p)) AS bucket,
+        arrayMap((a, b) -> greatest(a.2 - b.2, 0), arrayPopFront(p), arrayPopBack(p)) AS inc`;
+  const perBucket = `SELECT ${grouped ? gList + ', ' : ''}bucket, sum(inc) / {ivs:Float64} AS rate, count() AS deltas
+      FROM (${increases}) AS incs
+      ${grouped ? groupJoin(db, q.groupBy) : ''}
+      GROUP BY ${grouped ? gList + ', ' : ''}bucket`;
+  let sql: string;
+  const groupLimit = q.explicitLimit ? q.limit : q.limit + 1;
+  if (grouped) {
+    // Rank groups by their summed rate (top-N), keep the first `limit` (+1 to detect overflow).
+    sql = `SELECT ${gList}, bucket, rate, rk FROM (
+        SELECT *, dense_rank() OVER (ORDER BY total DESC, ${gList}) AS rk FROM (
+          SELECT *, sum(rate) OVER (PARTITION BY ${gList}) AS total FROM (${perBucket})
+        )
+      ) WHERE rk <= {glimit:UInt32}
+      ORDER BY rk, bucket
+      LIMIT {plimit:UInt32}`;
+  } else {
+    sql = `SELECT bucket, rate, 1 AS rk FROM (${perBucket}) ORDER BY bucket LIMIT {plimit:UInt32}`;
+  }
+  return {
+    type: 'rate',
+    main: { sql, params: { ...baseParams(q), iv: q.intervalMs, ivs: q.intervalMs / 1000, glimit: groupLimit, plimit: q.maxPoints + 1 } },
+    groupBy: q.groupBy,
+    limit: q.limit,
+    explicitLimit: q.explicitLimit,
+    maxPoints: q.maxPoints,
+  };
+}

@@ -1,0 +1,179 @@
+import type { Store } from '../storage/index.js';
+import { isEngineTimeout, wrapEngineError } from '../storage/index.js';
+import { LuminateError } from '../errors.js';
+import { queryErrors } from './errors.js';
+import { DEFAULT_VALUES_LIMIT, parseQuery, type QueryLimits, type QueryType } from './model.js';
+import { plan, type Plan, type SqlPlan } from './planner.js';
+
+export interface RangePoint {
+  timestamp: number;
+  value: number;
+  dimensions: Record<string, string>;
+}
+export interface AggregatePoint {
+  groupKey: Record<string, string>;
+  value: number;
+  count: number;
+}
+export interface RatePoint {
+  groupKey: Record<string, string>;
+  timestamp: number;
+  rate: number;
+}
+
+/** The answer of `POST /api/v1/query`. `truncated` is true when an explicit `limit` cut a range answer. */
+export type QueryResponse =
+  | { queryType: 'range'; results: RangePoint[]; executionTimeMs: number; truncated: boolean }
+  | { queryType: 'aggregate'; results: AggregatePoint[]; executionTimeMs: number }
+  | { queryType: 'rate'; results: RatePoint[]; executionTimeMs: number }
+  | { queryType: 'listDimensionValues'; results: string[]; executionTimeMs: number };
+
+export interface QueryServiceOptions {
+  store: Store;
+  limits: QueryLimits;
+  now?: () => number;
+  /** Called once per query with its type, duration and outcome (self-metrics hook). */
+  onQuery?: (info: { queryType: QueryType | 'unknown'; ms: number; error?: string }) => void;
+}
+
+/** How long past the engine's own limit we wait before giving up on a query (queued behind others). */
+const CLIENT_GRACE_MS = 2_000;
+
+/** The querier role: runs JSON queries and discovery calls for one tenant at a time. */
+export class QueryService {
+  readonly #store: Store;
+  readonly #limits: QueryLimits;
+  readonly #now: () => number;
+  readonly #onQuery: QueryServiceOptions['onQuery'];
+
+  constructor(opts: QueryServiceOptions) {
+    this.#store = opts.store;
+    this.#limits = opts.limits;
+    this.#now = opts.now ?? Date.now;
+    this.#onQuery = opts.onQuery;
+  }
+
+  async query(body: unknown, tenant: string): Promise<QueryResponse> {
+    const started = performance.now();
+    let queryType: QueryType | 'unknown' = 'unknown';
+    try {
+      const q = parseQuery(body, tenant, this.#limits, this.#now());
+      queryType = q.type;
+      const p = plan(this.#store.db, q);
+      const response = await this.#execute(p, q.timeoutMs, started);
+      this.#onQuery?.({ queryType, ms: performance.now() - started });
+      return response;
+    } catch (err) {
+      this.#onQuery?.({ queryType, ms: performance.now() - started, error: err instanceof LuminateError ? err.code : 'INTERNAL_ERROR' });
+      throw err;
+    }
+  }
+
+  async listMetrics(tenant: string): Promise<string[]> {
+    const rows = await this.#rows<{ metric: string }>(
+      { sql: `SELECT DISTINCT metric FROM ${this.#store.db}.series WHERE tenant = {tenant:String} ORDER BY metric`, params: { tenant } },
+      this.#limits.defaultTimeoutMs,
+    );
+    return rows.map((r) => r.metric);
+  }
+
+  async listDimensions(tenant: string, metric: string): Promise<string[]> {
+    const rows = await this.#rows<{ key: string }>(
+      {
+        sql: `SELECT DISTINCT key FROM ${this.#store.db}.series_index WHERE tenant = {tenant:String} AND metric = {metric:String} ORDER BY key`,
+        params: { tenant, metric },
+      },
+      this.#limits.defaultTimeoutMs,
+    );
+    if (rows.length === 0) await this.#assertMetricExists(tenant, metric);
+    return rows.map((r) => r.key);
+  }
+
+  /** Values of one dimension, most frequent (by number of series) first. */
+  async listDimensionValues(tenant: string, metric: string, dimension: string, opts: { limit?: number; prefix?: string } = {}): Promise<string[]> {
+    const body = { queryType: 'listDimensionValues', metricName: metric, dimension, limit: opts.limit ?? DEFAULT_VALUES_LIMIT, ...(opts.prefix ? { prefix: opts.prefix } : {}) };
+    const r = await this.query(body, tenant);
+    if (r.queryType !== 'listDimensionValues') throw new Error('unreachable');
+    if (r.results.length === 0 && !opts.prefix) await this.#assertMetricExists(tenant, metric);
+    return r.results;
+  }
+
+  async #assertMetricExists(tenant: string, metric: string): Promise<void> {
+    const rows = await this.#rows<{ one: number }>(
+      { sql: `SELECT 1 AS one FROM ${this.#store.db}.series WHERE tenant = {tenant:String} AND metric = {metric:String} LIMIT 1`, params: { tenant, metric } },
+      this.#limits.defaultTimeoutMs,
+    );
+    if (rows.length === 0) throw queryErrors.create('METRIC_NOT_FOUND', `metric ${metric} has no series`, { metric });
+  }
+
+  async #rows<T>(p: SqlPlan, timeoutMs: number): Promise<T[]> {
+    const signal = AbortSignal.timeout(timeoutMs + CLIENT_GRACE_MS);
+    try {
+      return await this.#store.rows<T>(p.sql, { params: p.params, timeoutMs, signal });
+    } catch (err) {
+      if (isEngineTimeout(err) || signal.aborted) {
+        throw queryErrors.create('QUERY_TIMEOUT', `query exceeded its timeout of ${timeoutMs} ms and was cancelled`, { timeout_ms: timeoutMs }, err);
+      }
+      throw wrapEngineError(err, 'query failed');
+    }
+  }
+
+  async #execute(p: Plan, timeoutMs: number, started: number): Promise<QueryResponse> {
+    const elapsed = () => Math.round(performance.now() - started);
+    switch (p.type) {
+      case 'range': {
+        const rows = await this.#rows<{ sid: string; t: number | string; v: number }>(p.samples, timeoutMs);
+        const truncated = rows.length > p.limit;
+        if (truncated && !p.explicitLimit) {
+          throw queryErrors.create('RESULT_TOO_LARGE', `range answer exceeds ${p.limit} points (query_limits.max_result_points); narrow the range or add filters`, {
+            max_result_points: p.limit,
+          });
+        }
+        if (truncated) rows.length = p.limit;
+        const ids = [...new Set(rows.map((r) => r.sid))];
+        const dims = new Map<string, Record<string, string>>();
+        if (ids.length > 0) {
+          for (const d of await this.#rows<{ sid: string; dimensions: Record<string, string> }>(p.dimensionsSql(ids), timeoutMs)) dims.set(d.sid, d.dimensions);
+        }
+        const results = rows.map((r) => ({ timestamp: Number(r.t), value: r.v, dimensions: dims.get(r.sid) ?? {} }));
+        return { queryType: 'range', results, executionTimeMs: elapsed(), truncated };
+      }
+      case 'aggregate': {
+        const rows = await this.#rows<Record<string, unknown>>(p.main, timeoutMs);
+        if (!p.explicitLimit && rows.length > p.limit) throw tooManyGroups(p.limit);
+        const results: AggregatePoint[] = [];
+        for (const r of rows) {
+          const count = Number(r.count);
+          if (count === 0) continue; // an ungrouped aggregate over no data
+          results.push({ groupKey: groupKeyOf(p.groupBy, r), value: Number(r.value), count });
+        }
+        return { queryType: 'aggregate', results, executionTimeMs: elapsed() };
+      }
+      case 'rate': {
+        const rows = await this.#rows<Record<string, unknown>>(p.main, timeoutMs);
+        if (!p.explicitLimit && rows.some((r) => Number(r.rk) > p.limit)) throw tooManyGroups(p.limit);
+        if (rows.length > p.maxPoints) {
+          throw queryErrors.create('RESULT_TOO_LARGE', `rate answer exceeds ${p.maxPoints} points (query_limits.max_result_points); widen the interval, filter, or set a smaller limit`, {
+            max_result_points: p.maxPoints,
+          });
+        }
+        const results = rows.map((r) => ({ groupKey: groupKeyOf(p.groupBy, r), timestamp: Number(r.bucket), rate: Number(r.rate) }));
+        return { queryType: 'rate', results, executionTimeMs: elapsed() };
+      }
+      case 'listDimensionValues': {
+        const rows = await this.#rows<{ value: string }>(p.main, timeoutMs);
+        return { queryType: 'listDimensionValues', results: rows.map((r) => r.value), executionTimeMs: elapsed() };
+      }
+    }
+  }
+}
+
+function groupKeyOf(groupBy: readonly string[], row: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(groupBy.map((k, i) => [k, String(row[`g${i}`] ?? '')]));
+}
+
+function tooManyGroups(max: number): LuminateError {
+  return queryErrors.create('TOO_MANY_GROUPS', `answer has more than ${max} groups (query_limits.max_group_by_cardinality); set a limit for top-N or add filters`, {
+    max_group_by_cardinality: max,
+  });
+}

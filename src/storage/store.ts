@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import type { NewSeries } from '../ingest/index.js';
+import { storageErrors } from './errors.js';
+import { MIGRATIONS } from './schema.js';
+
+export const DATABASE_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export interface QueryOptions {
+  params?: Record<string, unknown>;
+  /** Engine-side limit: the engine stops the query (error 159) when it passes this. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface StoreOptions {
+  client: ClickHouseClient;
+  database: string;
+  backend: 'embedded' | 'clickhouse';
+}
+
+/**
+ * The engine's error code, if `err` is an engine error. Matched by shape: chdb raises
+ * @clickhouse/client-common's ClickHouseError, the HTTP client its bundled copy of the same class.
+ */
+export function engineErrorCode(err: unknown): string | undefined {
+  if (err instanceof ClickHouseError) return err.code;
+  if (err instanceof Error) {
+    const { code, type } = err as { code?: unknown; type?: unknown };
+    if (typeof code === 'string' && /^\d+$/.test(code) && typeof type === 'string') return code;
+  }
+  return undefined;
+}
+
+/** True when an engine error means the query ran past its time limit (TIMEOUT_EXCEEDED, 159). */
+export function isEngineTimeout(err: unknown): boolean {
+  return engineErrorCode(err) === '159';
+}
+
+/**
+ * Everything Luminate asks of the engine, over one `@clickhouse/client`. SQL is built by the
+ * planner; values always travel as query parameters, never spliced into SQL.
+ */
+export class Store {
+  readonly client: ClickHouseClient;
+  readonly db: string;
+  readonly backend: 'embedded' | 'clickhouse';
+
+  constructor(opts: StoreOptions) {
+    if (!DATABASE_PATTERN.test(opts.database)) throw new Error(`invalid database name ${opts.database}`);
+    this.client = opts.client;
+    this.db = opts.database;
+    this.backend = opts.backend;
+  }
+
+  /** Creates the database and applies pending migrations; returns the versions applied now. */
+  async migrate(): Promise<number[]> {
+    await this.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${this.db}` });
+    await this.client.command({
+      query: `CREATE TABLE IF NOT EXISTS ${this.db}.schema_migrations (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version`,
+    });
+    const done = new Set((await this.rows<{ version: number }>(`SELECT version FROM ${this.db}.schema_migrations`)).map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      for (const statement of m.statements(this.db)) await this.client.command({ query: statement });
+      await this.client.insert({ table: `${this.db}.schema_migrations`, values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' });
+      applied.push(m.version);
+    }
+    return applied;
+  }
+
+  /** Sets (or removes, with 0) the default retention as a table TTL, only when it changed. */
+  async applyRetention(retentionSeconds: number): Promise<boolean> {
+    const [row] = await this.rows<{ engine_full: string }>(
+      `SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'samples'`,
+      { params: { db: this.db } },
+    );
+    const current = /TTL toDateTime\(ts\) \+ toIntervalSecond\((\d+)\)/.exec(row?.engine_full ?? '');
+    const currentSeconds = current ? Number(current[1]) : 0;
+    if (currentSeconds === retentionSeconds) return false;
+    const ttl = retentionSeconds > 0 ? `MODIFY TTL toDateTime(ts) + toIntervalSecond(${Math.floor(retentionSeconds)})` : 'REMOVE TTL';
+    await this.client.command({ query: `ALTER TABLE ${this.db}.samples ${ttl}`, clickhouse_settings: { materialize_ttl_after_modify: 0 } });
+    return true;
+  }
+
+  /** Records series rows (idempotent: the table is a ReplacingMergeTree). */
+  async insertSeries(series: readonly NewSeries[]): Promise<void> {
+    if (series.length === 0) return;
+    await this.client.insert({
+      table: `${this.db}.series`,
+      columns: ['tenant', 'metric', 'series_id', 'dimensions'],
+      values: series.map((s) => ({ tenant: s.tenant, metric: s.metric, series_id: s.seriesId, dimensions: s.dimensions })),
+      format: 'JSONEachRow',
+    });
+  }
+
+  /**
+   * Inserts pre-formatted TabSeparated sample rows. `token` makes a retried flush idempotent: the
+   * engine drops blocks it has already stored under the same token.
+   */
+  async insertSamples(chunks: readonly string[], token: string = randomUUID()): Promise<void> {
+    const buffers = chunks.filter((c) => c.length > 0).map((c) => Buffer.from(c));
+    if (buffers.length === 0) return;
+    await this.client.insert({
+      table: `${this.db}.samples`,
+      columns: ['tenant', 'metric', 'series_id', 'ts', 'value'],
+      values: Readable.from(buffers, { objectMode: false }),
+      format: 'TabSeparated',
+      clickhouse_settings: { insert_deduplication_token: token },
+    });
+  }
+
+  /** Runs a SELECT and returns its rows. */
+  async rows<T>(sql: string, opts: QueryOptions = {}): Promise<T[]> {
+    const settings = opts.timeoutMs !== undefined ? `\nSETTINGS max_execution_time = ${(opts.timeoutMs / 1000).toFixed(3)}, timeout_overflow_mode = 'throw'` : '';
+    const rs = await this.client.query({
+      query: sql + settings,
+      format: 'JSONEachRow',
+      ...(opts.params !== undefined ? { query_params: opts.params } : {}),
+      ...(opts.signal !== undefined ? { abort_signal: opts.signal } : {}),
+    });
+    return rs.json<T>();
+  }
+
+  async ping(): Promise<{ ok: true } | { ok: false; error: string }> {
+    try {
+      const r = await this.client.ping();
+      return r.success ? { ok: true } : { ok: false, error: errorMessage(r.error) };
+    } catch (err) {
+      return { ok: false, error: errorMessage(err) };
+    }
+  }
+
+  async diskUsedBytes(): Promise<number> {
+    const [row] = await this.rows<{ bytes: string | number }>(
+      `SELECT toString(sum(bytes_on_disk)) AS bytes FROM system.parts WHERE database = {db:String} AND active`,
+      { params: { db: this.db } },
+    );
+    return Number(row?.bytes ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Wraps an engine error as STORAGE_ERROR, keeping the engine's code. */
+export function wrapEngineError(err: unknown, what: string) {
+  const engineCode = engineErrorCode(err);
+  return storageErrors.create('STORAGE_ERROR', `${what}: ${errorMessage(err)}`, engineCode !== undefined ? { engine_code: engineCode } : {}, err);
+}

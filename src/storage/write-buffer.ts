@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import type { EventBus, WriteQueue, WriteQueueStats } from '../cluster/index.js';
+import type { NewSeries, WriteBatch } from '../ingest/index.js';
+import { storageErrors } from './errors.js';
+import { errorMessage, type Store } from './store.js';
+
+export interface WriteBufferOptions {
+  store: Store;
+  bus: EventBus;
+  /** Start a flush once this many points wait. @default 100_000 (batch_write.flush_max_points) */
+  flushMaxPoints: number;
+  /** Start a flush this long after the first point arrived. @default 100 (batch_write.flush_interval) */
+  flushIntervalMs: number;
+  /** Refuse writes (503) past this many buffered + in-flight points. @default 2_000_000 (batch_write.max_buffered_points) */
+  maxBufferedPoints: number;
+  /** Insert attempts before waiting requests get 503. @default 4 (batch_write.flush_attempts) */
+  flushAttempts: number;
+  /** First retry delay; each next one is 4× longer. @default 100 */
+  retryBaseMs: number;
+  onFlush?: (info: { points: number; requests: number; ms: number; attempts: number }) => void;
+  onError?: (err: unknown, attempt: number) => void;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface Group {
+  batches: WriteBatch[];
+  waiters: Waiter[];
+  points: number;
+}
+
+function emptyGroup(): Group {
+  return { batches: [], waiters: [], points: 0 };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Group commit (DESIGN decision 3): requests wait while their points join a shared buffer; one
+ * flush inserts everyone's points and then answers them all. A flush starts when the buffer holds
+ * `flushMaxPoints` or `flushIntervalMs` after its first point; at most one flush runs at a time and
+ * whatever arrives meanwhile forms the next group. A request is answered only after its points are
+ * inserted, so an acknowledged point survives `kill -9`. Memory is bounded by `maxBufferedPoints`.
+ */
+export class WriteBuffer implements WriteQueue {
+  readonly #o: WriteBufferOptions;
+  #pending: Group = emptyGroup();
+  #inflightPoints = 0;
+  #flushing: Promise<void> | null = null;
+  #due = false;
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+  #flushes = 0;
+
+  constructor(options: WriteBufferOptions) {
+    this.#o = options;
+  }
+
+  enqueue(batch: WriteBatch): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(storageErrors.create('SHUTTING_DOWN', 'server is shutting down; retry against another instance or after restart'));
+    }
+    if (batch.points === 0) return Promise.resolve();
+    const total = this.#pending.points + this.#inflightPoints + batch.points;
+    if (total > this.#o.maxBufferedPoints) {
+      return Promise.reject(
+        storageErrors.create('BUFFER_FULL', `write buffer is full (${this.#o.maxBufferedPoints} points); retry shortly`, {
+          max_buffered_points: this.#o.maxBufferedPoints,
+          retry_after_seconds: 1,
+        }),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const g = this.#pending;
+      g.batches.push(batch);
+      g.waiters.push({ resolve, reject });
+      g.points += batch.points;
+      if (g.points >= this.#o.flushMaxPoints) this.#kick();
+      else this.#timer ??= setTimeout(() => this.#kick(), this.#o.flushIntervalMs);
+    });
+  }
+
+  stats(): WriteQueueStats {
+    return { bufferedPoints: this.#pending.points, inflightPoints: this.#inflightPoints, flushes: this.#flushes };
+  }
+
+  /** Stops accepting writes and flushes everything buffered; resolves when it is stored. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#pending.points > 0) this.#kick();
+    while (this.#flushing !== null) await this.#flushing;
+  }
+
+  #kick(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#due = true;
+    this.#flushing ??= this.#drain().finally(() => {
+      this.#flushing = null;
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#due && this.#pending.points > 0) {
+      this.#due = false;
+      const group = this.#pending;
+      this.#pending = emptyGroup();
+      this.#inflightPoints = group.points;
+      try {
+        await this.#flush(group);
+      } finally {
+        this.#inflightPoints = 0;
+      }
+      // What arrived during the flush is due if it filled up, if its timer fired, or on close.
+      const p = this.#pending;
+      if (p.points > 0 && (p.points >= this.#o.flushMaxPoints || this.#closed)) this.#due = true;
+    }
+  }
+
+  async #flush(group: Group): Promise<void> {
+    const started = performance.now();
+    const token = randomUUID();
+    const series = dedupeSeries(group.batches);
+    const chunks = group.batches.map((b) => b.samples);
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      try {
+        await this.#o.store.insertSeries(series);
+        await this.#o.store.insertSamples(chunks, token);
+        break;
+      } catch (err) {
+        this.#o.onError?.(err, attempt);
+        if (attempt >= this.#o.flushAttempts) {
+          const e = storageErrors.create('STORAGE_UNAVAILABLE', `storage did not accept the write after ${attempt} attempts: ${errorMessage(err)}`, { attempts: attempt }, err);
+          for (const w of group.waiters) w.reject(e);
+          return;
+        }
+        await sleep(this.#o.retryBaseMs * 4 ** (attempt - 1));
+      }
+    }
+    this.#flushes++;
+    for (const w of group.waiters) w.resolve();
+    this.#o.onFlush?.({ points: group.points, requests: group.waiters.length, ms: performance.now() - started, attempts: attempt });
+    publishLatest(this.#o.bus, group.batches);
+  }
+}
+
+function dedupeSeries(batches: readonly WriteBatch[]): NewSeries[] {
+  const seen = new Set<string>();
+  const out: NewSeries[] = [];
+  for (const b of batches) {
+    for (const s of b.newSeries) {
+      if (seen.has(s.key)) continue;
+      seen.add(s.key);
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/** One event per (tenant, metric) per flush, however many requests carried it. */
+function publishLatest(bus: EventBus, batches: readonly WriteBatch[]): void {
+  const latest = new Map<string, { tenant: string; metric: string; latest: number }>();
+  for (const b of batches) {
+    for (const [metric, ts] of b.latest) {
+      const k = b.tenant + '\u0000' + metric;
+      const cur = latest.get(k);
+      if (cur === undefined) latest.set(k, { tenant: b.tenant, metric, latest: ts });
+      else if (ts > cur.latest) cur.latest = ts;
+    }
+  }
+  for (const e of latest.values()) bus.publish({ type: 'points', ...e });
+}

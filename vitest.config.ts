@@ -1,0 +1,23 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests are pure and fast. Integration tests each open the embedded engine, which allows
+// one data directory per process, so every test file runs in its own forked process.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['src/**/*.test.ts'], pool: 'threads' } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          pool: 'forks',
+          isolate: true,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: true,
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
