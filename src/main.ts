@@ -38,7 +38,9 @@ async function serve(cmd: Extract<ReturnType<typeof parseCommand>, { type: 'serv
     timer.unref();
     void (async () => {
       try {
-        await app.close();
+        // Stop taking connections and flush the buffer at once: requests already waiting on a
+        // flush get their answer instead of waiting for the flush interval.
+        await Promise.all([app.close(), luminate.queue.close()]);
         await luminate.close();
         logger.info('stopped cleanly');
         logger.flush();

@@ -9,7 +9,9 @@ import { apiErrors } from './errors.js';
  * as they are produced (so a gzip bomb stops at the limit) and to the encoded bytes we count.
  */
 export function registerBodyHandling(app: FastifyInstance, opts: { gzip: boolean }): void {
-  app.removeContentTypeParser(['application/json']);
+  // Only the types an endpoint documents are accepted (Fastify's default text/plain parser would let
+  // any text reach a JSON endpoint); ingest protocols register their own parsers.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.length === 0) {

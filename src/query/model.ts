@@ -129,8 +129,8 @@ export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, n
     const dimension = checkKey(body.dimension, 'dimension');
     const prefix = body.prefix ?? '';
     if (typeof prefix !== 'string' || prefix.length > 256) invalid('prefix must be a string of at most 256 characters', 'prefix');
-    const max = limits.maxGroups;
-    if (limit !== undefined && limit > max) invalid(`limit must be at most ${max}`, 'limit', limit);
+    const max = limits.maxResultPoints;
+    if (limit !== undefined && limit > max) invalid(`limit must be at most ${max} (query_limits.max_result_points)`, 'limit', limit);
     return { type: 'listDimensionValues', tenant, metric, dimension, prefix, limit: limit ?? DEFAULT_VALUES_LIMIT, timeoutMs };
   }
   if (body.dimension !== undefined || body.prefix !== undefined) invalid('dimension and prefix apply only to listDimensionValues', 'dimension');

@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load.js';
+
+function file(yaml: string): string {
+  const p = join(mkdtempSync(join(tmpdir(), 'lm-config-')), 'config.yaml');
+  writeFileSync(p, yaml);
+  return p;
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('needs no file: every key has a default (the seed values)', () => {
+    const c = loadConfig();
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 8080, read_timeout: '30s', write_timeout: '30s', shutdown_timeout: '10s' });
+    expect(c.batch_write.max_batch_size).toBe(10_000);
+    expect(c.batch_write.max_request_size_bytes).toBe(10_485_760);
+    expect(c.query_limits).toEqual({ max_query_timeout: '30s', default_query_timeout: '10s', max_query_time_range: '90d', max_result_points: 10_000, max_group_by_cardinality: 1000 });
+    expect(c.cardinality_limits).toEqual({ max_dimensions_per_metric: 20, max_dimension_key_length: 128, max_dimension_value_length: 256 });
+    expect(c.storage.data_dir).toBe('./data');
+    expect(c.retention.default_retention).toBe('30d');
+  });
+
+  it('reads YAML, then LUMINATE_* environment, then overrides', () => {
+    const p = file('server:\n  port: 9000\nbatch_write:\n  flush_interval: 20ms\nstorage:\n  clickhouse:\n    password: ${CH_PASS}\n');
+    const c = loadConfig({
+      file: p,
+      env: { CH_PASS: 's3cret', LUMINATE_SERVER_PORT: '9090', LUMINATE_BATCH_WRITE_MAX_BATCH_SIZE: '500', LUMINATE_BATCH_WRITE_COMPRESSION: 'false', LUMINATE_STORAGE_CLICKHOUSE_URL: 'http://ch:8123', LUMINATE_TEST_CLICKHOUSE_URL: 'ignored' },
+      overrides: { storage: { data_dir: '/tmp/x' } },
+    });
+    expect(c.server.port).toBe(9090);
+    expect(c.batch_write).toMatchObject({ flush_interval: '20ms', max_batch_size: 500, compression: false });
+    expect(c.storage).toMatchObject({ data_dir: '/tmp/x', clickhouse: { url: 'http://ch:8123', password: 's3cret' } });
+  });
+
+  it('stops on unknown keys, naming them and the likely intended key', () => {
+    const problems = problemsOf(() => loadConfig({ file: file('batch_write:\n  max_batch_sze: 5\nauth_x: {}\n') }));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^batch_write\.max_batch_sze: unknown key \(did you mean batch_write\.max_batch_size\?\)/);
+    expect(problems[1]).toMatch(/^auth_x: unknown key/);
+  });
+
+  it('stops on bad values, naming the key', () => {
+    const problems = problemsOf(() => loadConfig({ file: file('server:\n  port: 99999\nquery_limits:\n  default_query_timeout: 10 seconds\nlogging:\n  level: loud\n') }));
+    expect(problems.some((p) => p.startsWith('server.port:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('query_limits.default_query_timeout:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('logging.level:'))).toBe(true);
+  });
+
+  it('stops on unknown or malformed environment overrides', () => {
+    expect(problemsOf(() => loadConfig({ env: { LUMINATE_SERVER_PORTT: '1' } }))[0]).toMatch(/LUMINATE_SERVER_PORTT: does not name a configuration key/);
+    expect(problemsOf(() => loadConfig({ env: { LUMINATE_SERVER_PORT: 'eighty' } }))[0]).toMatch(/^server\.port:/);
+  });
+
+  it('stops on an unset ${VAR}, a missing file and invalid YAML', () => {
+    expect(problemsOf(() => loadConfig({ file: file('storage:\n  data_dir: ${NOPE_NOT_SET}\n'), env: {} }))[0]).toMatch(/NOPE_NOT_SET is not set/);
+    expect(problemsOf(() => loadConfig({ file: '/nonexistent/luminate.yaml' }))[0]).toMatch(/cannot read config file/);
+    expect(problemsOf(() => loadConfig({ file: file('server: [unclosed\n') }))[0]).toMatch(/not valid YAML/);
+  });
+});

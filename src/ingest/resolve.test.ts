@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { LuminateError } from '../errors.js';
+import { resolveWriteBody } from './resolve.js';
+import { SeriesCache } from './series-cache.js';
+import { canonicalSeriesKey, seriesIdOf } from './series-id.js';
+import { DEFAULT_VALIDATION_LIMITS } from './validate.js';
+
+const now = 1_800_000_000_000;
+const opts = (cache = new SeriesCache(10)) => ({ tenant: 'default', limits: DEFAULT_VALIDATION_LIMITS, maxBatchSize: 5, now, cache });
+
+describe('resolveWriteBody', () => {
+  it('formats valid points as TSV sample rows and lists each new series once', () => {
+    const { batch, errors } = resolveWriteBody(
+      {
+        metrics: [
+          { name: 'm', timestamp: now, value: 1.5, dimensions: { b: '2', a: '1' } },
+          { name: 'm', timestamp: now + 1, value: 2, dimensions: { a: '1', b: '2' } },
+          { name: 'bad-name', timestamp: now, value: 1 },
+          { name: 'n', timestamp: now - 5, value: -3e-7 },
+        ],
+      },
+      opts(),
+    );
+    const id = seriesIdOf(canonicalSeriesKey('default', 'm', { a: '1', b: '2' }));
+    expect(errors).toEqual([{ index: 2, metric: 'bad-name', code: 'INVALID_METRIC_NAME', error: expect.stringMatching(/pattern/) as string }]);
+    expect(batch.points).toBe(3);
+    expect(batch.samples.split('\n')).toEqual([
+      `default\tm\t${id}\t${now}\t1.5`,
+      `default\tm\t${id}\t${now + 1}\t2`,
+      `default\tn\t${seriesIdOf('default\u0000n')}\t${now - 5}\t-3e-7`,
+      '',
+    ]);
+    expect(batch.newSeries.map((s) => s.metric)).toEqual(['m', 'n']);
+    expect(batch.latest).toEqual(new Map([['m', now + 1], ['n', now - 5]]));
+  });
+
+  it('skips the series write for series the cache knows are stored', () => {
+    const cache = new SeriesCache(10);
+    const body = { metrics: [{ name: 'm', timestamp: now, value: 1, dimensions: { a: '1' } }] };
+    const first = resolveWriteBody(body, opts(cache));
+    expect(first.batch.newSeries).toHaveLength(1);
+    cache.markStored(first.batch.newSeries);
+    expect(resolveWriteBody(body, opts(cache)).batch.newSeries).toHaveLength(0);
+  });
+
+  it('rejects a body that is not {metrics: [...]}', () => {
+    for (const body of [null, 5, [], {}, { metrics: {} }, { metric: [] }]) {
+      expect(() => resolveWriteBody(body, opts())).toThrow(expect.objectContaining({ code: 'INVALID_BATCH', status: 400 }) as Error);
+    }
+  });
+
+  it('rejects an oversized batch with the seed details', () => {
+    try {
+      resolveWriteBody({ metrics: new Array(6).fill({}) }, opts());
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(LuminateError);
+      expect((err as LuminateError).toEnvelope()).toEqual({
+        error: { code: 'BATCH_TOO_LARGE', message: expect.any(String) as string, details: { max_batch_size: 5, received: 6 } },
+      });
+    }
+  });
+});
+
+describe('SeriesCache', () => {
+  it('stays within capacity by dropping the oldest entries', () => {
+    const cache = new SeriesCache(10);
+    cache.markStored(Array.from({ length: 25 }, (_, i) => ({ key: `k${i}`, seriesId: String(i) })));
+    expect(cache.size).toBeLessThanOrEqual(10);
+    expect(cache.get('k24')).toBe('24');
+    expect(cache.get('k0')).toBeUndefined();
+  });
+});
