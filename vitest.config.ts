@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['src/**/*.test.ts'], pool: 'threads' } },
+      { test: { name: 'unit', include: ['src/**/*.test.ts'], pool: 'threads', sequence: { groupOrder: 0 } } },
       {
         test: {
           name: 'integration',
@@ -16,6 +16,8 @@ export default defineConfig({
           hookTimeout: 60_000,
           fileParallelism: true,
           maxWorkers: 2,
+          // Unit tests run first; integration files (one engine each) follow, two at a time.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -39,8 +39,16 @@ async function serve(cmd: Extract<ReturnType<typeof parseCommand>, { type: 'serv
     void (async () => {
       try {
         // Stop taking connections and flush the buffer at once: requests already waiting on a
-        // flush get their answer instead of waiting for the flush interval.
-        await Promise.all([app.close(), luminate.queue.close()]);
+        // flush get their answer instead of waiting for the flush interval. Keep-alive sockets
+        // that went idle after their answer are then closed so the server can finish closing.
+        const closing = app.close();
+        await luminate.queue.close();
+        const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+        try {
+          await closing;
+        } finally {
+          clearInterval(idle);
+        }
         await luminate.close();
         logger.info('stopped cleanly');
         logger.flush();

@@ -107,7 +107,7 @@ function checkUnknownKeys(v: unknown, schema: TSchema, path: string, problems: s
     const sub = props[k];
     if (sub === undefined) {
       const known = Object.keys(props);
-      const near = known.find((n) => n.startsWith(k.slice(0, 4)) || k.startsWith(n.slice(0, 4)));
+      const near = known.find((n) => editDistance(n, k) <= Math.max(2, Math.floor(n.length / 3)));
       problems.push(`${here}: unknown key${near ? ` (did you mean ${path ? `${path}.` : ''}${near}?)` : ''}; known keys: ${known.join(', ')}`);
       continue;
     }
@@ -155,4 +155,15 @@ function resolveEnvPath(schema: TSchema, rest: string): { keys: string[]; schema
     }
   }
   return null;
+}
+
+/** Levenshtein distance, for "did you mean" hints on misspelt keys. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
