@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit tests are pure and fast. Integration tests each open the embedded engine, which allows
+// Unit tests are pure and fast (they must not open the engine: its native addon cannot live in a
+// worker thread). Integration tests each open the embedded engine, which allows
 // one data directory per process, so every test file runs in its own forked process.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['src/**/*.test.ts'], pool: 'threads', sequence: { groupOrder: 0 } } },
       {

@@ -25,8 +25,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = config.batch_write.max_request_size_bytes;
+  // Typed as Fastify's base logger so the app keeps Fastify's default instance type.
+  const loggerInstance: FastifyBaseLogger | undefined = deps.logger;
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    ...(loggerInstance ? { loggerInstance } : { logger: false }),
     bodyLimit,
     requestTimeout: durationMs(config.server.read_timeout),
     connectionTimeout: durationMs(config.server.write_timeout),

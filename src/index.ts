@@ -34,7 +34,7 @@ export interface EmbeddedLuminate {
 export async function openLuminate(options: OpenLuminateOptions = {}): Promise<EmbeddedLuminate> {
   const overrides: Record<string, unknown> = { ...(options.config ?? {}) };
   if (options.dataDir !== undefined) {
-    overrides.storage = { ...((overrides.storage as Record<string, unknown> | undefined) ?? {}), data_dir: options.dataDir };
+    overrides.storage = { ...((overrides.storage) ?? {}), data_dir: options.dataDir };
   }
   const config: Config = loadConfig({ overrides });
   const lm: Luminate = await createLuminate(config);

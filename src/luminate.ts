@@ -83,7 +83,7 @@ export function queryLimitsOf(config: Config): QueryLimits {
 export async function createLuminate(config: Config, deps: LuminateDeps = {}): Promise<Luminate> {
   const log = deps.logger;
   const target = engineTargetOf(config);
-  const client = deps.client ?? createEngineClient(target);
+  const client = deps.client ?? (await createEngineClient(target));
   const store = new Store({ client, database: config.storage.database, backend: target.type === 'embedded' ? 'embedded' : 'clickhouse' });
   try {
     const applied = await store.migrate();

@@ -57,7 +57,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       throw new ConfigError([`config file ${opts.file} is not valid YAML: ${(err as Error).message}`]);
     }
     if (doc !== null && doc !== undefined && !isObj(doc)) throw new ConfigError([`config file ${opts.file} must hold a mapping of sections`]);
-    raw = interpolate((doc ?? {}) as Obj, env, problems, '') as Obj;
+    raw = interpolate((doc ?? {}), env, problems, '') as Obj;
   }
   applyEnv(raw, env, problems);
   if (opts.overrides) merge(raw, opts.overrides);
@@ -91,8 +91,8 @@ function interpolate(v: unknown, env: LoadConfigOptions['env'] & object, problem
 function merge(target: Obj, src: Obj): void {
   for (const [k, v] of Object.entries(src)) {
     if (isObj(v)) {
-      const t = isObj(target[k]) ? (target[k] as Obj) : (target[k] = {});
-      merge(t as Obj, v);
+      const t = isObj(target[k]) ? (target[k]) : (target[k] = {});
+      merge(t, v);
     } else if (v !== undefined) {
       target[k] = v;
     }

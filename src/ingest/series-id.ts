@@ -75,14 +75,13 @@ export function murmur3x86_128(s: string): [number, number] {
   // Tail: the remaining 0-7 code units (0-14 bytes), always an even byte count.
   const rem = n - i;
   if (rem > 0) {
-    let k1 = 0;
     let k2 = 0;
     let k3 = 0;
     let k4 = 0;
     if (rem > 6) k4 = word(s, i + 6, n);
     if (rem > 4) k3 = word(s, i + 4, n);
     if (rem > 2) k2 = word(s, i + 2, n);
-    k1 = word(s, i, n);
+    let k1 = word(s, i, n);
     if (rem > 6) { k4 = Math.imul(k4, C4); k4 = rotl(k4, 18); k4 = Math.imul(k4, C1); h4 ^= k4; }
     if (rem > 4) { k3 = Math.imul(k3, C3); k3 = rotl(k3, 17); k3 = Math.imul(k3, C4); h3 ^= k3; }
     if (rem > 2) { k2 = Math.imul(k2, C2); k2 = rotl(k2, 16); k2 = Math.imul(k2, C3); h2 ^= k2; }

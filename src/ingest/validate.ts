@@ -2,7 +2,8 @@ import type { ValidationLimits } from './types.js';
 
 export const NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const RESERVED_DIMENSION_KEYS: ReadonlySet<string> = new Set(['_tenant_id']);
-// C0 controls, DEL and C1 controls.
+// C0 controls, DEL and C1 controls: matching them is the point of this pattern.
+// eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
 import { NAME_PATTERN, RESERVED_DIMENSION_KEYS } from '../ingest/index.js';
 import { queryErrors } from './errors.js';
-import { formatDuration, parseDuration, resolveTimeRange, type TimeRangeInput } from './time.js';
+import { formatDuration, parseDuration, resolveTimeRange } from './time.js';
 
 export const QUERY_TYPES = ['range', 'aggregate', 'rate', 'listDimensionValues'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
@@ -136,7 +136,7 @@ export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, n
   if (body.dimension !== undefined || body.prefix !== undefined) invalid('dimension and prefix apply only to listDimensionValues', 'dimension');
 
   if (body.timeRange !== undefined && !isObject(body.timeRange)) invalid('timeRange must be an object', 'timeRange');
-  const { start, end } = resolveTimeRange(body.timeRange as TimeRangeInput | undefined, now);
+  const { start, end } = resolveTimeRange(body.timeRange, now);
   if (end - start > limits.maxRangeMs) {
     throw queryErrors.create('TIME_RANGE_TOO_LARGE', `time range is longer than ${formatDuration(limits.maxRangeMs)} (query_limits.max_query_time_range)`, {
       max_query_time_range: formatDuration(limits.maxRangeMs),

@@ -139,7 +139,7 @@ export class QueryService {
         return { queryType: 'range', results, executionTimeMs: elapsed(), truncated };
       }
       case 'aggregate': {
-        const rows = await this.#rows<Record<string, unknown>>(p.main, timeoutMs);
+        const rows = await this.#rows<Row>(p.main, timeoutMs);
         if (!p.explicitLimit && rows.length > p.limit) throw tooManyGroups(p.limit);
         const results: AggregatePoint[] = [];
         for (const r of rows) {
@@ -150,7 +150,7 @@ export class QueryService {
         return { queryType: 'aggregate', results, executionTimeMs: elapsed() };
       }
       case 'rate': {
-        const rows = await this.#rows<Record<string, unknown>>(p.main, timeoutMs);
+        const rows = await this.#rows<Row>(p.main, timeoutMs);
         if (!p.explicitLimit && rows.some((r) => Number(r.rk) > p.limit)) throw tooManyGroups(p.limit);
         if (rows.length > p.maxPoints) {
           throw queryErrors.create('RESULT_TOO_LARGE', `rate answer exceeds ${p.maxPoints} points (query_limits.max_result_points); widen the interval, filter, or set a smaller limit`, {
@@ -168,7 +168,9 @@ export class QueryService {
   }
 }
 
-function groupKeyOf(groupBy: readonly string[], row: Record<string, unknown>): Record<string, string> {
+type Row = Record<string, string | number | null | undefined>;
+
+function groupKeyOf(groupBy: readonly string[], row: Row): Record<string, string> {
   return Object.fromEntries(groupBy.map((k, i) => [k, String(row[`g${i}`] ?? '')]));
 }
 

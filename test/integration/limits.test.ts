@@ -9,7 +9,7 @@ afterAll(async () => {
   await s.close();
 });
 
-const batch = (name: string, n: number, base = Date.now(), dims = (i: number) => ({ customer_id: `c${i % 500}`, shard: String(i % 7) })) => ({
+const batch = (name: string, n: number, base = Date.now(), dims: (i: number) => Record<string, string> = (i) => ({ customer_id: `c${i % 500}`, shard: String(i % 7) })) => ({
   metrics: Array.from({ length: n }, (_, i) => ({ name, timestamp: base - (i % 3_000_000), value: (i * 7919) % 1000, dimensions: dims(i) })),
 });
 const write = (body: unknown) => postJson(`${s.url}/api/v1/write`, body);
