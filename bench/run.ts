@@ -1,0 +1,180 @@
+/**
+ * `npm run bench`: end-to-end figures for docs/benchmarks.md.
+ *
+ * Starts the built server (`luminate serve`) on a fresh data directory, pre-generates the
+ * deterministic workload (bench/workload.ts), sends it through POST /api/v1/write with concurrent
+ * clients, then reports ingest points/s, server CPU-seconds per million points, bytes/point on
+ * disk (per table), server peak RSS and the median of N runs of four queries.
+ *
+ *   npm run bench -- [--series 1000000] [--points 10000000] [--concurrency 8] [--batch 10000]
+ *                    [--runs 5] [--seed 42] [--data-dir DIR] [--settle 20]
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawnServer } from '../test/helpers/server.js';
+import { createEngineClient } from '../src/storage/index.js';
+import { batches, customersFor, seriesDims } from './workload.js';
+
+const { values: args } = parseArgs({
+  options: {
+    series: { type: 'string', default: '1000000' },
+    points: { type: 'string', default: '10000000' },
+    concurrency: { type: 'string', default: '8' },
+    batch: { type: 'string', default: '10000' },
+    runs: { type: 'string', default: '5' },
+    seed: { type: 'string', default: '42' },
+    'data-dir': { type: 'string' },
+    settle: { type: 'string', default: '20' },
+  },
+});
+const SERIES = Number(args.series);
+const POINTS = Number(args.points);
+const CONCURRENCY = Number(args.concurrency);
+const RUNS = Number(args.runs);
+const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
+
+function procStat(pid: number): { cpuSeconds: number; peakRssBytes: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  return { cpuSeconds: ticks / 100, peakRssBytes: kb('VmHWM'), rssBytes: kb('VmRSS') };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  log(`workload: ${SERIES.toLocaleString()} series, ${POINTS.toLocaleString()} points, batches of ${args.batch}, ${CONCURRENCY} concurrent clients, seed ${args.seed}`);
+
+  const dataDir = args['data-dir'] ?? mkdtempSync(join(tmpdir(), 'lm-bench-'));
+  const server = await spawnServer(['--data-dir', dataDir], { LUMINATE_LOGGING_LEVEL: 'warn' });
+  const pid = server.child.pid!;
+  log(`server pid ${pid} at ${server.url}, data in ${dataDir}`);
+
+  // Pre-generate every body before the clock starts: the client must not compete with the server.
+  const start = Date.now() - 56 * 60_000;
+  const bodies: Buffer[] = [];
+  let total = 0;
+  const genStarted = performance.now();
+  for (const b of batches({ series: SERIES, points: POINTS, batchSize: Number(args.batch), seed: Number(args.seed), start })) {
+    bodies.push(Buffer.from(b.body));
+    total += b.points;
+    if (bodies.length % 100 === 0) log(`generated ${total.toLocaleString()} points`);
+  }
+  log(`generated ${bodies.length} bodies (${(bodies.reduce((a, b) => a + b.length, 0) / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - genStarted) / 1000).toFixed(1)} s`);
+
+  // Ingest.
+  const cpuBefore = procStat(pid).cpuSeconds;
+  let next = 0;
+  let sent = 0;
+  let retries = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= bodies.length) return;
+      for (;;) {
+        const res = await fetch(`${server.url}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[i] });
+        const text = await res.text();
+        if (res.status === 503) {
+          retries++;
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
+        if (res.status !== 200) throw new Error(`write answered ${res.status}: ${text.slice(0, 300)}`);
+        break;
+      }
+      sent++;
+      if (sent % 100 === 0) log(`sent ${sent}/${bodies.length} batches`);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const ingestSeconds = (performance.now() - t0) / 1000;
+  const afterIngest = procStat(pid);
+  const ingestCpu = afterIngest.cpuSeconds - cpuBefore;
+  bodies.length = 0;
+  const pointsPerSecond = total / ingestSeconds;
+  log(`ingest: ${total.toLocaleString()} points in ${ingestSeconds.toFixed(2)} s = ${Math.round(pointsPerSecond).toLocaleString()} points/s (${retries} retries after 503)`);
+  log(`server CPU: ${ingestCpu.toFixed(1)} s = ${(ingestCpu / (total / 1e6)).toFixed(2)} CPU-s per million points`);
+
+  log(`letting background merges settle for ${args.settle} s`);
+  await new Promise((r) => setTimeout(r, Number(args.settle) * 1000));
+
+  // Queries.
+  const customers = customersFor(SERIES);
+  const one = seriesDims(12345 % (customers * 10), customers);
+  const queries: Record<string, object> = {
+    '(a) one series, raw range, 1h': { queryType: 'range', metricName: 'api_latency', timeRange: { relative: '1h' }, filters: one },
+    '(b) p95 by customer_id, 1h, top 10': { queryType: 'aggregate', metricName: 'api_latency', timeRange: { relative: '1h' }, aggregation: 'p95', groupBy: ['customer_id'], limit: 10 },
+    '(c) rate for one customer, 1m, 1h': { queryType: 'rate', metricName: 'api_latency', timeRange: { relative: '1h' }, interval: '1m', filters: { customer_id: one.customer_id } },
+    '(d) avg by region, 1h': { queryType: 'aggregate', metricName: 'api_latency', timeRange: { relative: '1h' }, aggregation: 'avg', groupBy: ['region'] },
+  };
+  const queryResults: Record<string, { medianMs: number; runsMs: number[]; serverMs: number[]; results: number }> = {};
+  for (const [name, q] of Object.entries(queries)) {
+    const runsMs: number[] = [];
+    const serverMs: number[] = [];
+    let results = 0;
+    for (let r = 0; r < RUNS; r++) {
+      const t = performance.now();
+      const res = await fetch(`${server.url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...q, timeout: '30s' }) });
+      const body = (await res.json()) as { results?: unknown[]; executionTimeMs?: number; error?: unknown };
+      runsMs.push(performance.now() - t);
+      if (res.status !== 200) throw new Error(`${name} answered ${res.status}: ${JSON.stringify(body)}`);
+      serverMs.push(body.executionTimeMs ?? NaN);
+      results = body.results?.length ?? 0;
+    }
+    queryResults[name] = { medianMs: median(runsMs), runsMs, serverMs, results };
+    log(`${name}: median ${median(runsMs).toFixed(1)} ms over ${RUNS} runs (${runsMs.map((x) => x.toFixed(0)).join(', ')}), ${results} results`);
+  }
+
+  const health = (await (await fetch(`${server.url}/api/v1/health`)).json()) as { storage: { disk_used_bytes: number } };
+  const final = procStat(pid);
+  server.child.kill('SIGTERM');
+  await server.exited;
+
+  // Storage breakdown, read in-process from the stopped server's data directory.
+  const client = await createEngineClient({ type: 'embedded', dataDir });
+  const rs = await client.query({
+    query: `SELECT table, column, sum(column_data_compressed_bytes) AS compressed, sum(column_data_uncompressed_bytes) AS uncompressed
+      FROM system.parts_columns WHERE database = 'luminate' AND active GROUP BY table, column ORDER BY table, column`,
+    format: 'JSONEachRow',
+  });
+  const columns = await rs.json<{ table: string; column: string; compressed: string | number; uncompressed: string | number }>();
+  const rs2 = await client.query({ query: `SELECT table, sum(bytes_on_disk) AS bytes, sum(rows) AS rows, count() AS parts FROM system.parts WHERE database = 'luminate' AND active GROUP BY table ORDER BY table`, format: 'JSONEachRow' });
+  const tables = await rs2.json<{ table: string; bytes: string | number; rows: string | number; parts: string | number }>();
+  await client.close();
+  const diskBytes = tables.reduce((a, t) => a + Number(t.bytes), 0);
+  for (const t of tables) log(`table ${t.table}: ${Number(t.rows).toLocaleString()} rows, ${(Number(t.bytes) / 2 ** 20).toFixed(1)} MiB in ${t.parts} parts = ${(Number(t.bytes) / total).toFixed(2)} bytes/point`);
+  for (const c of columns) log(`  ${c.table}.${c.column}: ${(Number(c.compressed) / total).toFixed(3)} bytes/point compressed (${(Number(c.uncompressed) / Math.max(1, Number(c.compressed))).toFixed(1)}×)`);
+
+  const summary = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    workload: { series: SERIES, points: total, batch: Number(args.batch), concurrency: CONCURRENCY, seed: Number(args.seed) },
+    ingest: { seconds: ingestSeconds, pointsPerSecond, cpuSecondsPerMillion: ingestCpu / (total / 1e6), retries },
+    disk: { bytes: diskBytes, bytesPerPoint: diskBytes / total, healthDiskBytes: health.storage.disk_used_bytes, tables, columns },
+    server: { peakRssBytes: final.peakRssBytes },
+    queries: queryResults,
+  };
+  mkdirSync('.bench', { recursive: true });
+  const out = join('.bench', `results-${summary.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(out, JSON.stringify(summary, null, 2));
+
+  process.stdout.write(`
+Luminate benchmark — ${SERIES.toLocaleString()} series, ${total.toLocaleString()} points (${out})
+  ingest (POST /api/v1/write, ${CONCURRENCY} clients)  ${Math.round(pointsPerSecond).toLocaleString()} points/s
+  server CPU                                     ${(ingestCpu / (total / 1e6)).toFixed(2)} CPU-s per million points
+  disk                                           ${(diskBytes / total).toFixed(2)} bytes/point (${(diskBytes / 2 ** 20).toFixed(1)} MiB)
+  server peak RSS                                ${(final.peakRssBytes / 2 ** 20).toFixed(0)} MiB
+${Object.entries(queryResults).map(([n, r]) => `  ${n.padEnd(46)} ${r.medianMs.toFixed(1)} ms (median of ${RUNS})`).join('\n')}
+`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
