@@ -7,14 +7,14 @@
  * disk (per table), server peak RSS and the median of N runs of four queries.
  *
  *   npm run bench -- [--series 1000000] [--points 10000000] [--concurrency 8] [--batch 10000]
- *                    [--runs 5] [--seed 42] [--data-dir DIR] [--settle 20]
+ *                    [--runs 5] [--seed 42] [--data-dir DIR] [--settle 20] [--node-arg=--cpu-prof]
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer } from '../test/helpers/server.js';
-import { createEngineClient } from '../src/storage/index.js';
+import { createEngine } from '../src/storage/index.js';
 import { batches, customersFor, seriesDims } from './workload.js';
 
 const { values: args } = parseArgs({
@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '42' },
     'data-dir': { type: 'string' },
     settle: { type: 'string', default: '20' },
+    /** Extra node flags for the server, e.g. --node-arg=--cpu-prof (profiling). */
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const SERIES = Number(args.series);
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
   log(`workload: ${SERIES.toLocaleString()} series, ${POINTS.toLocaleString()} points, batches of ${args.batch}, ${CONCURRENCY} concurrent clients, seed ${args.seed}`);
 
   const dataDir = args['data-dir'] ?? mkdtempSync(join(tmpdir(), 'lm-bench-'));
-  const server = await spawnServer(['--data-dir', dataDir], { LUMINATE_LOGGING_LEVEL: 'warn' });
+  const server = await spawnServer(['--data-dir', dataDir], { LUMINATE_LOGGING_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }, args['node-arg']);
   const pid = server.child.pid!;
   log(`server pid ${pid} at ${server.url}, data in ${dataDir}`);
 
@@ -135,9 +137,10 @@ async function main(): Promise<void> {
   const final = procStat(pid);
   server.child.kill('SIGTERM');
   await server.exited;
+  if (process.env.BENCH_LOG_LEVEL === 'debug') writeFileSync('.bench/server.log', server.output());
 
   // Storage breakdown, read in-process from the stopped server's data directory.
-  const client = await createEngineClient({ type: 'embedded', dataDir });
+  const { client } = await createEngine({ type: 'embedded', dataDir });
   const rs = await client.query({
     query: `SELECT table, column, sum(column_data_compressed_bytes) AS compressed, sum(column_data_uncompressed_bytes) AS uncompressed
       FROM system.parts_columns WHERE database = 'luminate' AND active GROUP BY table, column ORDER BY table, column`,

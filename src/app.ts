@@ -33,6 +33,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     requestTimeout: durationMs(config.server.read_timeout),
     connectionTimeout: durationMs(config.server.write_timeout),
     return503OnClosing: true,
+    // Thousands of writes a second would drown the log: requests are logged at debug (below).
+    disableRequestLogging: true,
     // Echo a sane caller-provided X-Request-Id, otherwise make one; it is in every log line.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -42,6 +44,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  if (deps.logger?.isLevelEnabled('debug')) {
+    app.addHook('onResponse', async (req, reply) => {
+      req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    });
+  }
 
   registerBodyHandling(app, { gzip: config.batch_write.compression });
 

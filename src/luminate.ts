@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
 import { durationMs, type Config } from './config/index.js';
 import { Acceptor, SeriesCache, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
-import { Store, WriteBuffer, createEngineClient, errorMessage, type EngineTarget } from './storage/index.js';
+import { Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget } from './storage/index.js';
 import { VERSION } from './version.js';
 
 /** The tenant of every request while auth is disabled (the single-user default). */
@@ -38,8 +37,8 @@ export interface Luminate {
 }
 
 export interface LuminateDeps {
-  /** An engine client; by default one is created from `config.storage`. */
-  client?: ClickHouseClient;
+  /** An engine; by default one is opened from `config.storage`. */
+  engine?: Engine;
   logger?: Logger;
   bus?: EventBus;
   discovery?: Discovery;
@@ -83,8 +82,8 @@ export function queryLimitsOf(config: Config): QueryLimits {
 export async function createLuminate(config: Config, deps: LuminateDeps = {}): Promise<Luminate> {
   const log = deps.logger;
   const target = engineTargetOf(config);
-  const client = deps.client ?? (await createEngineClient(target));
-  const store = new Store({ client, database: config.storage.database, backend: target.type === 'embedded' ? 'embedded' : 'clickhouse' });
+  const engine = deps.engine ?? (await createEngine(target));
+  const store = new Store({ engine, database: config.storage.database, backend: target.type === 'embedded' ? 'embedded' : 'clickhouse' });
   try {
     const applied = await store.migrate();
     if (applied.length > 0) log?.info({ versions: applied }, 'schema migrations applied');

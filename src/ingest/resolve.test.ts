@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LuminateError } from '../errors.js';
 import { resolveWriteBody } from './resolve.js';
 import { SeriesCache } from './series-cache.js';
-import { canonicalSeriesKey, seriesIdOf } from './series-id.js';
+import { canonicalSeriesKey, metricIdOf, seriesIdOf } from './series-id.js';
 import { DEFAULT_VALIDATION_LIMITS } from './validate.js';
 
 const now = 1_800_000_000_000;
@@ -25,9 +25,9 @@ describe('resolveWriteBody', () => {
     expect(errors).toEqual([{ index: 2, metric: 'bad-name', code: 'INVALID_METRIC_NAME', error: expect.stringMatching(/pattern/) as string }]);
     expect(batch.points).toBe(3);
     expect(batch.samples.split('\n')).toEqual([
-      `default\tm\t${id}\t${now}\t1.5`,
-      `default\tm\t${id}\t${now + 1}\t2`,
-      `default\tn\t${seriesIdOf('default\u0000n')}\t${now - 5}\t-3e-7`,
+      `${metricIdOf('default', 'm')}\t${id}\t${now}\t1.5`,
+      `${metricIdOf('default', 'm')}\t${id}\t${now + 1}\t2`,
+      `${metricIdOf('default', 'n')}\t${seriesIdOf('default\u0000n')}\t${now - 5}\t-3e-7`,
       '',
     ]);
     expect(batch.newSeries.map((s) => s.metric)).toEqual(['m', 'n']);

@@ -1,5 +1,5 @@
 import { ingestErrors } from './errors.js';
-import { canonicalSeriesKey, seriesIdOf } from './series-id.js';
+import { canonicalSeriesKey, metricIdOf, seriesIdOf } from './series-id.js';
 import type { SeriesCache } from './series-cache.js';
 import type { NewSeries, PointError, ValidationLimits, WriteBatch } from './types.js';
 import { validatePoint } from './validate.js';
@@ -52,7 +52,8 @@ export function resolveItems(items: readonly unknown[], opts: ResolveOptions): R
   const latest = new Map<string, number>();
   let samples = '';
   let points = 0;
-  const prefix = tenant + '\t';
+  // Few metrics per batch: their ids (and the row prefix) are computed once each.
+  const metricPrefix = new Map<string, string>();
 
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -73,7 +74,9 @@ export function resolveItems(items: readonly unknown[], opts: ResolveOptions): R
         newSeries.push({ key, seriesId: id, tenant, metric: p.name, dimensions: p.dimensions ?? {} });
       }
     }
-    samples += prefix + p.name + '\t' + id + '\t' + p.timestamp + '\t' + p.value + '\n';
+    let prefix = metricPrefix.get(p.name);
+    if (prefix === undefined) metricPrefix.set(p.name, (prefix = metricIdOf(tenant, p.name) + '\t'));
+    samples += prefix + id + '\t' + p.timestamp + '\t' + p.value + '\n';
     points++;
     const prev = latest.get(p.name);
     if (prev === undefined || p.timestamp > prev) latest.set(p.name, p.timestamp);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalSeriesKey, murmur3x86_128, seriesIdOf } from './series-id.js';
+import { canonicalSeriesKey, metricIdOf, murmur3x86_128, seriesIdOf } from './series-id.js';
 
 describe('series ids', () => {
   it('are stable across releases (golden values: changing them orphans stored data)', () => {
@@ -11,6 +11,12 @@ describe('series ids', () => {
     expect(seriesIdOf('default\u0000cpu')).toBe('18345936016833089120');
     expect(seriesIdOf(canonicalSeriesKey('default', 'api_latency', { customer_id: 'cust_123', region: 'us-west-2' }))).toBe('364248389753241643');
     expect(seriesIdOf(canonicalSeriesKey('t1', 'm', { k: '東京' }))).toBe('7015022238885167667');
+  });
+
+  it('give metrics their own id space, apart from dimensionless series', () => {
+    expect(metricIdOf('default', 'cpu')).toBe(seriesIdOf('\u0001default\u0000cpu'));
+    expect(metricIdOf('default', 'cpu')).not.toBe(seriesIdOf(canonicalSeriesKey('default', 'cpu', {})));
+    expect(metricIdOf('a', 'cpu')).not.toBe(metricIdOf('b', 'cpu'));
   });
 
   it('do not depend on dimension order', () => {

@@ -101,3 +101,12 @@ export function seriesIdOf(key: string): string {
   const [h1, h2] = murmur3x86_128(key);
   return ((BigInt(h1) << 32n) | BigInt(h2)).toString();
 }
+
+/**
+ * The metric id of (tenant, metric): the same hash over `\u0001 tenant \0 metric` (the leading
+ * \u0001 keeps it apart from the id of a dimensionless series). Samples are keyed by it, so a
+ * query computed for one tenant can only ever read that tenant's rows.
+ */
+export function metricIdOf(tenant: string, metric: string): string {
+  return seriesIdOf('\u0001' + tenant + '\u0000' + metric);
+}

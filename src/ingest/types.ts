@@ -41,7 +41,7 @@ export interface NewSeries {
 
 /**
  * What the acceptor hands to the write queue: points already validated and resolved to series ids.
- * `samples` holds TabSeparated rows `tenant, metric, series_id, timestamp_ms, value` — the
+ * `samples` holds TabSeparated rows `metric_id, series_id, timestamp_ms, value` — the
  * pre-formatted form the engine inserts several times faster than JS objects.
  */
 export interface WriteBatch {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AGGREGATIONS, DEFAULT_QUERY_LIMITS, parseQuery } from './model.js';
+import { metricIdOf } from '../ingest/index.js';
 import { plan, type Plan } from './planner.js';
 
 const now = Date.parse('2026-01-10T12:00:00Z');
@@ -23,9 +24,9 @@ describe('planner', () => {
     const p = planOf({ queryType: 'aggregate', aggregation });
     const { sql, params } = sqlOf(p);
     expect(sql).toContain(EXPECTED_FN[aggregation]);
-    expect(sql).toContain('tenant = {tenant:String} AND metric = {metric:String}');
+    expect(sql).toContain('metric_id = {mid:UInt64}');
     expect(sql).toContain("ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC')");
-    expect(params).toMatchObject({ tenant: 'tenant_a', metric: 'api_latency', start: now - 3_600_000, end: now });
+    expect(params).toMatchObject({ mid: BigInt(metricIdOf('tenant_a', 'api_latency')), start: now - 3_600_000, end: now });
     expect(sql).not.toContain('JOIN');
   });
 

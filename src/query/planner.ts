@@ -1,3 +1,4 @@
+import { metricIdOf } from '../ingest/index.js';
 import type { Aggregation, ParsedQuery } from './model.js';
 
 /**
@@ -6,7 +7,8 @@ import type { Aggregation, ParsedQuery } from './model.js';
  * spliced in are the database name (validated at start) and generated aliases.
  *
  * Shapes:
- * - samples are filtered by tenant, metric and time (primary key + day partition);
+ * - samples are filtered by metric id — hash of (tenant, metric) — and time (primary key + day
+ *   partition), so a query can only read its own tenant's rows;
  * - dimension filters become `series_id IN (postings intersection)` over `series_index`;
  * - `groupBy` keys come from `series_index` too, joined per series (a series without a key groups
  *   under the empty string);
@@ -38,7 +40,7 @@ const AGG_SQL: Record<Exclude<Aggregation, 'integral'>, string> = {
 };
 
 function baseParams(q: Scoped): Record<string, unknown> {
-  const params: Record<string, unknown> = { tenant: q.tenant, metric: q.metric, start: q.start, end: q.end };
+  const params: Record<string, unknown> = { tenant: q.tenant, metric: q.metric, mid: BigInt(metricIdOf(q.tenant, q.metric)), start: q.start, end: q.end };
   q.filters.forEach(([k, v], i) => {
     params[`fk${i}`] = k;
     params[`fv${i}`] = v;
@@ -48,7 +50,7 @@ function baseParams(q: Scoped): Record<string, unknown> {
 }
 
 function samplesWhere(db: string, q: Scoped): string {
-  let where = `tenant = {tenant:String} AND metric = {metric:String}
+  let where = `metric_id = {mid:UInt64}
     AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({end:Int64}, 'UTC')`;
   if (q.filters.length > 0) {
     const pairs = q.filters.map((_, i) => `(key = {fk${i}:String} AND value = {fv${i}:String})`).join(' OR ');

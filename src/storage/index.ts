@@ -1,5 +1,5 @@
-export { createEngineClient } from './client.js';
-export type { EngineTarget } from './client.js';
+export { createEngine } from './client.js';
+export type { Engine, EngineTarget, RawInsert } from './client.js';
 export { storageErrors } from './errors.js';
 export { MIGRATIONS } from './schema.js';
 export { Store, engineErrorCode, errorMessage, isEngineTimeout, wrapEngineError } from './store.js';

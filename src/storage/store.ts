@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import type { NewSeries } from '../ingest/index.js';
 import { storageErrors } from './errors.js';
+import type { Engine } from './client.js';
 import { MIGRATIONS } from './schema.js';
 
 export const DATABASE_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -15,7 +16,7 @@ export interface QueryOptions {
 }
 
 export interface StoreOptions {
-  client: ClickHouseClient;
+  engine: Engine;
   database: string;
   backend: 'embedded' | 'clickhouse';
 }
@@ -46,10 +47,12 @@ export class Store {
   readonly client: ClickHouseClient;
   readonly db: string;
   readonly backend: 'embedded' | 'clickhouse';
+  readonly #rawInsert: Engine['rawInsert'];
 
   constructor(opts: StoreOptions) {
     if (!DATABASE_PATTERN.test(opts.database)) throw new Error(`invalid database name ${opts.database}`);
-    this.client = opts.client;
+    this.client = opts.engine.client;
+    this.#rawInsert = opts.engine.rawInsert;
     this.db = opts.database;
     this.backend = opts.backend;
   }
@@ -103,9 +106,15 @@ export class Store {
   async insertSamples(chunks: readonly string[], token: string = randomUUID()): Promise<void> {
     const buffers = chunks.filter((c) => c.length > 0).map((c) => Buffer.from(c));
     if (buffers.length === 0) return;
+    const table = `${this.db}.samples`;
+    const columns: [string, ...string[]] = ['metric_id', 'series_id', 'ts', 'value'];
+    if (this.#rawInsert) {
+      await this.#rawInsert({ table, columns, values: buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers), format: 'TSV', settings: { insert_deduplication_token: token } });
+      return;
+    }
     await this.client.insert({
-      table: `${this.db}.samples`,
-      columns: ['tenant', 'metric', 'series_id', 'ts', 'value'],
+      table,
+      columns,
       values: Readable.from(buffers, { objectMode: false }),
       format: 'TabSeparated',
       clickhouse_settings: { insert_deduplication_token: token },

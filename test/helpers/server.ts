@@ -55,9 +55,9 @@ export interface SpawnedServer {
 const MAIN = resolve(import.meta.dirname, '../../dist/src/main.js');
 
 /** Starts the built CLI (`luminate serve`) as a child process and waits until it listens. */
-export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<SpawnedServer> {
+export async function spawnServer(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<SpawnedServer> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, 'serve', '--port', '0', ...args], {
     env: { ...process.env, LUMINATE_LOGGING_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,3 +1,4 @@
+import { metricIdOf } from '../../src/ingest/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -53,7 +54,7 @@ describe('write buffer', () => {
       await s.luminate.store.client.command({ query: `RENAME TABLE ${db}.samples_away TO ${db}.samples` });
     }
     expect((await write(batch('l_down', 10))).status).toBe(200);
-    const [row] = await s.luminate.store.rows<{ c: string }>(`SELECT toString(count()) AS c FROM ${db}.samples WHERE metric = 'l_down'`);
+    const [row] = await s.luminate.store.rows<{ c: string }>(`SELECT toString(count()) AS c FROM ${db}.samples WHERE metric_id = {m:UInt64}`, { params: { m: BigInt(metricIdOf('default', 'l_down')) } });
     expect(Number(row!.c)).toBe(10);
   });
 });

@@ -1,3 +1,4 @@
+import { metricIdOf } from '../../src/ingest/index.js';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startTestServer, type TestServer } from '../helpers/server.js';
@@ -14,7 +15,7 @@ const point = (name: string, value: number, dims: Record<string, string> = {}, t
 const write = (body: unknown, headers: Record<string, string> = {}) => postJson(`${s.url}/api/v1/write`, body, headers);
 
 async function countOf(metric: string): Promise<number> {
-  const [row] = await s.luminate.store.rows<{ c: string }>(`SELECT toString(count()) AS c FROM ${s.luminate.store.db}.samples WHERE metric = {m:String}`, { params: { m: metric } });
+  const [row] = await s.luminate.store.rows<{ c: string }>(`SELECT toString(count()) AS c FROM ${s.luminate.store.db}.samples WHERE metric_id = {m:UInt64}`, { params: { m: BigInt(metricIdOf('default', metric)) } });
   return Number(row!.c);
 }
 
