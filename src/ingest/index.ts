@@ -2,6 +2,7 @@ export { ingestErrors } from './errors.js';
 export { resolveWriteBody, resolveItems } from './resolve.js';
 export type { ResolveOptions, Resolved } from './resolve.js';
 export { SeriesCache } from './series-cache.js';
+export { SeriesHasher, idText } from './series-hasher.js';
 export { canonicalSeriesKey, metricIdOf, seriesIdOf } from './series-id.js';
 export { DEFAULT_VALIDATION_LIMITS, NAME_PATTERN, RESERVED_DIMENSION_KEYS, validatePoint } from './validate.js';
 export type { MetricPoint, NewSeries, PointError, ValidationLimits, WriteBatch } from './types.js';

@@ -63,11 +63,14 @@ describe('resolveWriteBody', () => {
 });
 
 describe('SeriesCache', () => {
-  it('stays within capacity by dropping the oldest entries', () => {
+  it('remembers ids, keeps recent ones across generations and stays bounded', () => {
     const cache = new SeriesCache(10);
-    cache.markStored(Array.from({ length: 25 }, (_, i) => ({ key: `k${i}`, seriesId: String(i) })));
+    const ids = Array.from({ length: 25 }, (_, i) => seriesIdOf(`k${i}`));
+    const hl = (id: string) => [Number(BigInt(id) >> 32n), Number(BigInt(id) & 0xffffffffn)] as const;
+    cache.markStored(ids.map((seriesId) => ({ seriesId })));
     expect(cache.size).toBeLessThanOrEqual(10);
-    expect(cache.get('k24')).toBe('24');
-    expect(cache.get('k0')).toBeUndefined();
+    expect(cache.get(...hl(ids[24]!))).toBe(ids[24]);
+    expect(cache.get(...hl(ids[0]!))).toBeUndefined();
+    expect(cache.get(...hl(seriesIdOf('never stored')))).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { ingestErrors } from './errors.js';
-import { canonicalSeriesKey, metricIdOf, seriesIdOf } from './series-id.js';
+import { SeriesHasher, idText } from './series-hasher.js';
+import { metricIdOf } from './series-id.js';
 import type { SeriesCache } from './series-cache.js';
 import type { NewSeries, PointError, ValidationLimits, WriteBatch } from './types.js';
 import { validatePoint } from './validate.js';
@@ -48,8 +49,10 @@ export function resolveItems(items: readonly unknown[], opts: ResolveOptions): R
   const { tenant, limits, now, cache } = opts;
   const errors: PointError[] = [];
   const newSeries: NewSeries[] = [];
-  let pending: Map<string, string> | undefined;
+  let pending: Set<string> | undefined;
   const latest = new Map<string, number>();
+  const hasher = new SeriesHasher();
+  const keys: string[] = [];
   let samples = '';
   let points = 0;
   // Few metrics per batch: their ids (and the row prefix) are computed once each.
@@ -64,14 +67,13 @@ export function resolveItems(items: readonly unknown[], opts: ResolveOptions): R
       continue;
     }
     const p = item as RawItem;
-    const key = canonicalSeriesKey(tenant, p.name, p.dimensions);
-    let id = cache.get(key);
+    hasher.series(tenant, p.name, p.dimensions, keys);
+    let id = cache.get(hasher.hi, hasher.lo);
     if (id === undefined) {
-      id = pending?.get(key);
-      if (id === undefined) {
-        id = seriesIdOf(key);
-        (pending ??= new Map()).set(key, id);
-        newSeries.push({ key, seriesId: id, tenant, metric: p.name, dimensions: p.dimensions ?? {} });
+      id = idText(hasher.hi, hasher.lo);
+      if (!pending?.has(id)) {
+        (pending ??= new Set()).add(id);
+        newSeries.push({ seriesId: id, tenant, metric: p.name, dimensions: p.dimensions ?? {} });
       }
     }
     let prefix = metricPrefix.get(p.name);

@@ -1,39 +1,92 @@
 /**
- * A bounded set of series this process knows are stored, keyed by canonical series key and
- * remembering the id (so a hit skips both the hash and the series write). When full, the oldest
- * tenth is dropped: a dropped series costs one redundant series-row write the next time it is seen
- * (the series table is a ReplacingMergeTree, so that is harmless).
+ * The bounded set of series this process knows are stored (DESIGN decision 2), keyed by the 64-bit
+ * series id and remembering its decimal text, so a known series costs one hash and one probe —
+ * no key string, no series write. Two generations of open-addressing tables in typed arrays: when
+ * the current one fills, it becomes the previous one and the old previous is dropped, so recently
+ * seen series survive (LRU-like) and memory stays fixed (~35 bytes per entry plus the id text).
+ * A dropped series costs one redundant series-row write when it is seen again (the series table
+ * is a ReplacingMergeTree, so that is harmless).
  */
-export class SeriesCache {
-  readonly #ids = new Map<string, string>();
-  readonly #capacity: number;
+class IdTable {
+  readonly keys: Uint32Array;
+  readonly texts: (string | undefined)[];
+  readonly mask: number;
+  size = 0;
 
-  /** @param capacity maximum entries; @default 2_000_000 (storage.series_cache_size) */
-  constructor(capacity = 2_000_000) {
-    this.#capacity = Math.max(1, capacity);
+  constructor(slots: number) {
+    this.keys = new Uint32Array(slots * 2);
+    this.texts = new Array<string | undefined>(slots);
+    this.mask = slots - 1;
   }
 
-  get(key: string): string | undefined {
-    return this.#ids.get(key);
+  get(hi: number, lo: number): string | undefined {
+    const { keys, texts, mask } = this;
+    for (let i = lo & mask; ; i = (i + 1) & mask) {
+      const t = texts[i];
+      if (t === undefined) return undefined;
+      if (keys[2 * i] === hi && keys[2 * i + 1] === lo) return t;
+    }
+  }
+
+  /** Adds (hi, lo) unless present; returns false when present. */
+  set(hi: number, lo: number, text: string): boolean {
+    const { keys, texts, mask } = this;
+    for (let i = lo & mask; ; i = (i + 1) & mask) {
+      if (texts[i] === undefined) {
+        keys[2 * i] = hi;
+        keys[2 * i + 1] = lo;
+        texts[i] = text;
+        this.size++;
+        return true;
+      }
+      if (keys[2 * i] === hi && keys[2 * i + 1] === lo) return false;
+    }
+  }
+}
+
+export class SeriesCache {
+  readonly #perGeneration: number;
+  readonly #slots: number;
+  #current: IdTable;
+  #previous: IdTable | null = null;
+
+  /** @param capacity series remembered; @default 2_000_000 (storage.series_cache_size) */
+  constructor(capacity = 2_000_000) {
+    this.#perGeneration = Math.max(1, Math.ceil(capacity / 2));
+    // Load factor ≤ 0.5 keeps probes short.
+    let slots = 2;
+    while (slots < this.#perGeneration * 2) slots *= 2;
+    this.#slots = slots;
+    this.#current = new IdTable(slots);
+  }
+
+  /** The id text of a stored series, or undefined. */
+  get(hi: number, lo: number): string | undefined {
+    const t = this.#current.get(hi, lo);
+    if (t !== undefined) return t;
+    const p = this.#previous?.get(hi, lo);
+    // Promote, so series in steady use survive the next generation change.
+    if (p !== undefined) this.#add(hi, lo, p);
+    return p;
   }
 
   /** Records series that are now durably stored. */
-  markStored(entries: Iterable<{ key: string; seriesId: string }>): void {
-    for (const { key, seriesId } of entries) {
-      if (this.#ids.size >= this.#capacity) this.#evict();
-      this.#ids.set(key, seriesId);
+  markStored(entries: Iterable<{ seriesId: string }>): void {
+    for (const { seriesId } of entries) {
+      const id = BigInt(seriesId);
+      this.#add(Number(id >> 32n), Number(id & 0xffffffffn), seriesId);
     }
   }
 
   get size(): number {
-    return this.#ids.size;
+    return this.#current.size + (this.#previous?.size ?? 0);
   }
 
-  #evict(): void {
-    let drop = Math.max(1, Math.floor(this.#capacity / 10));
-    for (const key of this.#ids.keys()) {
-      this.#ids.delete(key);
-      if (--drop === 0) break;
+  #add(hi: number, lo: number, text: string): void {
+    if (this.#current.size >= this.#perGeneration) {
+      this.#previous = this.#current;
+      this.#current = new IdTable(this.#slots);
     }
+    this.#current.set(hi, lo, text);
   }
 }

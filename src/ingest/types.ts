@@ -32,7 +32,6 @@ export interface PointError {
 
 /** A series the writer must record because this process has not stored it yet. */
 export interface NewSeries {
-  key: string;
   seriesId: string;
   tenant: string;
   metric: string;

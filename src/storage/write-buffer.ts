@@ -40,10 +40,13 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Group commit (DESIGN decision 3): requests wait while their points join a shared buffer; one
- * flush inserts everyone's points and then answers them all. A flush starts when the buffer holds
- * `flushMaxPoints` or `flushIntervalMs` after its first point; at most one flush runs at a time and
- * whatever arrives meanwhile forms the next group. A request is answered only after its points are
- * inserted, so an acknowledged point survives `kill -9`. Memory is bounded by `maxBufferedPoints`.
+ * flush inserts everyone's points and then answers them all. At most one flush runs at a time and
+ * whatever arrives meanwhile forms the next group. A flush starts when `flushMaxPoints` wait, or
+ * when `flushIntervalMs` has passed since the previous flush *started*: under load flushes run
+ * back to back (each group is what arrived during the previous insert), a lone write on an idle
+ * server is inserted at once, and the engine never sees more than one insert per interval from
+ * a trickle. A request is answered only after its points are inserted, so an acknowledged point
+ * survives `kill -9`. Memory is bounded by `maxBufferedPoints`.
  */
 export class WriteBuffer implements WriteQueue {
   readonly #o: WriteBufferOptions;
@@ -54,6 +57,7 @@ export class WriteBuffer implements WriteQueue {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #flushes = 0;
+  #lastFlushStart = -Infinity;
 
   constructor(options: WriteBufferOptions) {
     this.#o = options;
@@ -78,8 +82,7 @@ export class WriteBuffer implements WriteQueue {
       g.batches.push(batch);
       g.waiters.push({ resolve, reject });
       g.points += batch.points;
-      if (g.points >= this.#o.flushMaxPoints) this.#kick();
-      else this.#timer ??= setTimeout(() => this.#kick(), this.#o.flushIntervalMs);
+      this.#schedule();
     });
   }
 
@@ -94,6 +97,14 @@ export class WriteBuffer implements WriteQueue {
     while (this.#flushing !== null) await this.#flushing;
   }
 
+  /** Flush now if allowed, else make sure a timer fires when it is. */
+  #schedule(): void {
+    if (this.#flushing !== null || this.#pending.points === 0) return; // the drain loop decides
+    const wait = this.#pending.points >= this.#o.flushMaxPoints ? 0 : this.#lastFlushStart + this.#o.flushIntervalMs - performance.now();
+    if (wait <= 0) this.#kick();
+    else this.#timer ??= setTimeout(() => this.#kick(), wait);
+  }
+
   #kick(): void {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
@@ -102,6 +113,8 @@ export class WriteBuffer implements WriteQueue {
     this.#due = true;
     this.#flushing ??= this.#drain().finally(() => {
       this.#flushing = null;
+      // A write may have arrived between the loop's last check and here.
+      this.#schedule();
     });
   }
 
@@ -111,14 +124,21 @@ export class WriteBuffer implements WriteQueue {
       const group = this.#pending;
       this.#pending = emptyGroup();
       this.#inflightPoints = group.points;
+      this.#lastFlushStart = performance.now();
       try {
         await this.#flush(group);
       } finally {
         this.#inflightPoints = 0;
       }
-      // What arrived during the flush is due if it filled up, if its timer fired, or on close.
+      // What arrived during the flush goes next: at once if it is full, on close, or if the flush
+      // took longer than the interval; otherwise when the interval since this flush's start ends.
       const p = this.#pending;
-      if (p.points > 0 && (p.points >= this.#o.flushMaxPoints || this.#closed)) this.#due = true;
+      if (p.points === 0) continue;
+      const wait = this.#lastFlushStart + this.#o.flushIntervalMs - performance.now();
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#due = p.points >= this.#o.flushMaxPoints || this.#closed || wait <= 0;
+      if (!this.#due) this.#timer = setTimeout(() => this.#kick(), wait);
     }
   }
 
@@ -156,8 +176,8 @@ function dedupeSeries(batches: readonly WriteBatch[]): NewSeries[] {
   const out: NewSeries[] = [];
   for (const b of batches) {
     for (const s of b.newSeries) {
-      if (seen.has(s.key)) continue;
-      seen.add(s.key);
+      if (seen.has(s.seriesId)) continue;
+      seen.add(s.seriesId);
       out.push(s);
     }
   }

@@ -69,9 +69,11 @@ describe('durability', () => {
 
   it('flushes buffered writes on SIGTERM and exits cleanly', async () => {
     const dataDir = tempDir();
-    // A long flush interval: only the shutdown flush can answer this write quickly.
+    // A long flush interval: the first write is inserted at once (the engine was idle), the
+    // second must wait 60 s for its turn — only the shutdown flush can answer it quickly.
     const s1 = await start(dataDir, { LUMINATE_BATCH_WRITE_FLUSH_INTERVAL: '60s' });
-    const pending = postJson(`${s1.url}/api/v1/write`, batchBody('term', 'b0', Date.now()));
+    expect((await postJson(`${s1.url}/api/v1/write`, batchBody('term', 'b0', Date.now()))).status).toBe(200);
+    const pending = postJson(`${s1.url}/api/v1/write`, batchBody('term', 'b1', Date.now() - 1000));
     await new Promise((r) => setTimeout(r, 300));
     s1.child.kill('SIGTERM');
     const r = await pending;
@@ -80,6 +82,7 @@ describe('durability', () => {
     expect(s1.output()).toContain('stopped cleanly');
 
     const s2 = await start(dataDir);
-    expect((await countsByBatch(s2.url, 'term')).get('b0')).toBe(POINTS);
+    const counts = await countsByBatch(s2.url, 'term');
+    expect([counts.get('b0'), counts.get('b1')]).toEqual([POINTS, POINTS]);
   });
 });
