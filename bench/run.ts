@@ -9,7 +9,7 @@
  *   npm run bench -- [--series 1000000] [--points 10000000] [--concurrency 8] [--batch 10000]
  *                    [--runs 5] [--seed 42] [--data-dir DIR] [--settle 20] [--node-arg=--cpu-prof]
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,6 +46,22 @@ function procStat(pid: number): { cpuSeconds: number; peakRssBytes: number; rssB
   return { cpuSeconds: ticks / 100, peakRssBytes: kb('VmHWM'), rssBytes: kb('VmRSS') };
 }
 
+/** CPU seconds per thread name (main JS thread, libuv pool, engine pools) of a process. */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/[0-9]+$/, '#');
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -71,6 +87,7 @@ async function main(): Promise<void> {
 
   // Ingest.
   const cpuBefore = procStat(pid).cpuSeconds;
+  const threadsBefore = threadCpu(pid);
   let next = 0;
   let sent = 0;
   let retries = 0;
@@ -102,6 +119,8 @@ async function main(): Promise<void> {
   const pointsPerSecond = total / ingestSeconds;
   log(`ingest: ${total.toLocaleString()} points in ${ingestSeconds.toFixed(2)} s = ${Math.round(pointsPerSecond).toLocaleString()} points/s (${retries} retries after 503)`);
   log(`server CPU: ${ingestCpu.toFixed(1)} s = ${(ingestCpu / (total / 1e6)).toFixed(2)} CPU-s per million points`);
+  const threads = [...threadCpu(pid)].map(([n, c]) => [n, c - (threadsBefore.get(n) ?? 0)] as const).filter(([, c]) => c >= 0.05).sort((a, b) => b[1] - a[1]);
+  log(`server CPU by thread: ${threads.map(([n, c]) => `${n} ${c.toFixed(1)}s`).join(', ')}`);
 
   log(`letting background merges settle for ${args.settle} s`);
   await new Promise((r) => setTimeout(r, Number(args.settle) * 1000));

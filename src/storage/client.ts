@@ -11,7 +11,7 @@ export interface RawInsert {
   table: string;
   columns: readonly string[];
   values: Buffer;
-  format: 'TSV';
+  format: 'TSV' | 'JSONEachRow';
   settings?: Record<string, string>;
 }
 
@@ -28,7 +28,7 @@ export interface Engine {
 }
 
 interface ChdbExtensionLike {
-  rawInsert(p: { table: string; columns: readonly string[]; values: Buffer; format: 'TSV'; settings?: Record<string, string> }): Promise<unknown>;
+  rawInsert(p: RawInsert): Promise<unknown>;
 }
 
 export async function createEngine(target: EngineTarget): Promise<Engine> {

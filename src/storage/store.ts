@@ -91,12 +91,16 @@ export class Store {
   /** Records series rows (idempotent: the table is a ReplacingMergeTree). */
   async insertSeries(series: readonly NewSeries[]): Promise<void> {
     if (series.length === 0) return;
-    await this.client.insert({
-      table: `${this.db}.series`,
-      columns: ['tenant', 'metric', 'series_id', 'dimensions'],
-      values: series.map((s) => ({ tenant: s.tenant, metric: s.metric, series_id: s.seriesId, dimensions: s.dimensions })),
-      format: 'JSONEachRow',
-    });
+    const table = `${this.db}.series`;
+    const columns: [string, ...string[]] = ['tenant', 'metric', 'series_id', 'dimensions'];
+    const rows = series.map((s) => ({ tenant: s.tenant, metric: s.metric, series_id: s.seriesId, dimensions: s.dimensions }));
+    if (this.#rawInsert) {
+      let ndjson = '';
+      for (const row of rows) ndjson += JSON.stringify(row) + '\n';
+      await this.#rawInsert({ table, columns, values: Buffer.from(ndjson), format: 'JSONEachRow' });
+      return;
+    }
+    await this.client.insert({ table, columns, values: rows, format: 'JSONEachRow' });
   }
 
   /**

@@ -52,7 +52,8 @@ export interface SpawnedServer {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const MAIN = resolve(import.meta.dirname, '../../dist/src/main.js');
+// npm scripts run from the package root; compiled benches live elsewhere, so resolve from there.
+const MAIN = resolve(process.cwd(), 'dist/src/main.js');
 
 /** Starts the built CLI (`luminate serve`) as a child process and waits until it listens. */
 export async function spawnServer(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<SpawnedServer> {
