@@ -168,6 +168,13 @@ async function main(): Promise<void> {
   const columns = await rs.json<{ table: string; column: string; compressed: string | number; uncompressed: string | number }>();
   const rs2 = await client.query({ query: `SELECT table, sum(bytes_on_disk) AS bytes, sum(rows) AS rows, count() AS parts FROM system.parts WHERE database = 'luminate' AND active GROUP BY table ORDER BY table`, format: 'JSONEachRow' });
   const tables = await rs2.json<{ table: string; bytes: string | number; rows: string | number; parts: string | number }>();
+  // Parts merge in the background; report the size once they have (as ClickHouse gets there on
+  // its own over time), next to the size measured right after ingest.
+  const optimizeStarted = performance.now();
+  for (const t of ['samples', 'series']) await client.command({ query: `OPTIMIZE TABLE luminate.${t} FINAL` });
+  const rs3 = await client.query({ query: `SELECT sum(bytes_on_disk) AS bytes FROM system.parts WHERE database = 'luminate' AND active`, format: 'JSONEachRow' });
+  const mergedBytes = Number((await rs3.json<{ bytes: string | number }>())[0]?.bytes ?? 0);
+  log(`after merging every part: ${(mergedBytes / 2 ** 20).toFixed(1)} MiB = ${(mergedBytes / total).toFixed(2)} bytes/point (merge took ${((performance.now() - optimizeStarted) / 1000).toFixed(1)} s)`);
   await client.close();
   const diskBytes = tables.reduce((a, t) => a + Number(t.bytes), 0);
   for (const t of tables) log(`table ${t.table}: ${Number(t.rows).toLocaleString()} rows, ${(Number(t.bytes) / 2 ** 20).toFixed(1)} MiB in ${t.parts} parts = ${(Number(t.bytes) / total).toFixed(2)} bytes/point`);
@@ -178,7 +185,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     workload: { series: SERIES, points: total, batch: Number(args.batch), concurrency: CONCURRENCY, seed: Number(args.seed) },
     ingest: { seconds: ingestSeconds, pointsPerSecond, cpuSecondsPerMillion: ingestCpu / (total / 1e6), retries },
-    disk: { bytes: diskBytes, bytesPerPoint: diskBytes / total, healthDiskBytes: health.storage.disk_used_bytes, tables, columns },
+    disk: { bytes: diskBytes, bytesPerPoint: diskBytes / total, mergedBytes, mergedBytesPerPoint: mergedBytes / total, healthDiskBytes: health.storage.disk_used_bytes, tables, columns },
     server: { peakRssBytes: final.peakRssBytes },
     queries: queryResults,
   };
@@ -190,7 +197,8 @@ async function main(): Promise<void> {
 Luminate benchmark — ${SERIES.toLocaleString()} series, ${total.toLocaleString()} points (${out})
   ingest (POST /api/v1/write, ${CONCURRENCY} clients)  ${Math.round(pointsPerSecond).toLocaleString()} points/s
   server CPU                                     ${(ingestCpu / (total / 1e6)).toFixed(2)} CPU-s per million points
-  disk                                           ${(diskBytes / total).toFixed(2)} bytes/point (${(diskBytes / 2 ** 20).toFixed(1)} MiB)
+  disk after ingest + ${args.settle}s                      ${(diskBytes / total).toFixed(2)} bytes/point (${(diskBytes / 2 ** 20).toFixed(1)} MiB)
+  disk once parts are merged                     ${(mergedBytes / total).toFixed(2)} bytes/point (${(mergedBytes / 2 ** 20).toFixed(1)} MiB)
   server peak RSS                                ${(final.peakRssBytes / 2 ** 20).toFixed(0)} MiB
 ${Object.entries(queryResults).map(([n, r]) => `  ${n.padEnd(46)} ${r.medianMs.toFixed(1)} ms (median of ${RUNS})`).join('\n')}
 `);

@@ -30,11 +30,12 @@ describe('planner', () => {
     expect(sql).not.toContain('JOIN');
   });
 
-  it.each(AGGREGATIONS)('plans aggregate %s grouped: joins group keys from the postings and orders top-N', (aggregation) => {
+  it.each(AGGREGATIONS)('plans aggregate %s grouped: joins group keys from the series maps (sort-merge) and orders top-N', (aggregation) => {
     const p = planOf({ queryType: 'aggregate', aggregation, groupBy: ['customer_id', 'region'], limit: 5 });
-    const { sql, params } = sqlOf(p);
+    const { sql, params, settings } = sqlOf(p);
     expect(sql).toContain('ANY LEFT JOIN');
-    expect(sql).toContain('anyIf(value, key = {gk0:String}) AS g0');
+    expect(sql).toContain('dimensions[{gk0:String}] AS g0, dimensions[{gk1:String}] AS g1');
+    expect(settings).toEqual({ join_algorithm: 'full_sorting_merge' });
     expect(sql).toContain('GROUP BY g0, g1');
     expect(sql).toContain('ORDER BY value DESC, g0, g1 LIMIT {limit:UInt32}');
     expect(params).toMatchObject({ gk0: 'customer_id', gk1: 'region', limit: 5 });
@@ -44,10 +45,9 @@ describe('planner', () => {
     expect(sqlOf(planOf({ queryType: 'aggregate', aggregation: 'avg', groupBy: ['a'] })).params.limit).toBe(1001);
   });
 
-  it('turns filters into a postings intersection without splicing values', () => {
+  it('turns filters into a series lookup without splicing values', () => {
     const { sql, params } = sqlOf(planOf({ queryType: 'range', filters: { customer_id: "x' OR 1=1 --", region: 'eu' } }));
-    expect(sql).toContain('HAVING uniqExact(key) = 2');
-    expect(sql).toContain('(key = {fk0:String} AND value = {fv0:String}) OR (key = {fk1:String} AND value = {fv1:String})');
+    expect(sql).toContain('series_id IN (SELECT series_id FROM lm.series WHERE tenant = {tenant:String} AND metric = {metric:String} AND dimensions[{fk0:String}] = {fv0:String} AND dimensions[{fk1:String}] = {fv1:String})');
     expect(sql).not.toContain('OR 1=1');
     expect(params).toMatchObject({ fk0: 'customer_id', fv0: "x' OR 1=1 --", fk1: 'region', fv1: 'eu' });
   });

@@ -9,15 +9,24 @@ import type { Aggregation, ParsedQuery } from './model.js';
  * Shapes:
  * - samples are filtered by metric id — hash of (tenant, metric) — and time (primary key + day
  *   partition), so a query can only read its own tenant's rows;
- * - dimension filters become `series_id IN (postings intersection)` over `series_index`;
- * - `groupBy` keys come from `series_index` too, joined per series (a series without a key groups
- *   under the empty string);
+ * - dimension filters become `series_id IN (series whose dimension map matches)`;
+ * - `groupBy` keys are read from the same maps and joined per series (a series without a key
+ *   groups under the empty string);
  * - integral and rate first collapse each series to its time-sorted points, then combine series.
  */
 export interface SqlPlan {
   sql: string;
   params: Record<string, unknown>;
+  /** Engine settings for this statement (appended to its SETTINGS clause). */
+  settings?: Record<string, string | number>;
 }
+
+/**
+ * Samples and the series they join are both sorted by series id, so a sort-merge join streams
+ * them instead of building a hash table of every series: on 1M series / 10M points it took
+ * p95-by-customer from 1274 to 770 ms and avg-by-region from 865 to 436 ms (docs/benchmarks.md).
+ */
+const GROUPED: Record<string, string> = { join_algorithm: 'full_sorting_merge' };
 
 export type Plan =
   | { type: 'range'; samples: SqlPlan; dimensionsSql: (ids: readonly string[]) => SqlPlan; limit: number; explicitLimit: boolean }
@@ -49,30 +58,27 @@ function baseParams(q: Scoped): Record<string, unknown> {
   return params;
 }
 
+function seriesWhere(q: Scoped): string {
+  let where = 'tenant = {tenant:String} AND metric = {metric:String}';
+  q.filters.forEach((_, i) => (where += ` AND dimensions[{fk${i}:String}] = {fv${i}:String}`));
+  return where;
+}
+
 function samplesWhere(db: string, q: Scoped): string {
   let where = `metric_id = {mid:UInt64}
     AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({end:Int64}, 'UTC')`;
-  if (q.filters.length > 0) {
-    const pairs = q.filters.map((_, i) => `(key = {fk${i}:String} AND value = {fv${i}:String})`).join(' OR ');
-    // A series matches when it has every filtered (key, value) posting.
-    where += `
-    AND series_id IN (SELECT series_id FROM ${db}.series_index
-      WHERE tenant = {tenant:String} AND metric = {metric:String} AND (${pairs})
-      GROUP BY series_id HAVING uniqExact(key) = ${q.filters.length})`;
-  }
+  if (q.filters.length > 0) where += `
+    AND series_id IN (SELECT series_id FROM ${db}.series WHERE ${seriesWhere(q)})`;
   return where;
 }
 
 const groupAliases = (n: number) => Array.from({ length: n }, (_, i) => `g${i}`);
 
-/** `ANY LEFT JOIN` of per-series group-by values, pivoted from the postings. */
-function groupJoin(db: string, groupBy: readonly string[]): string {
-  const cols = groupBy.map((_, i) => `anyIf(value, key = {gk${i}:String}) AS g${i}`).join(', ');
-  const keys = groupBy.map((_, i) => `{gk${i}:String}`).join(', ');
+/** `ANY LEFT JOIN` of each series' group-by values, read from its dimension map. */
+function groupJoin(db: string, q: Scoped, groupBy: readonly string[]): string {
+  const cols = groupBy.map((_, i) => `dimensions[{gk${i}:String}] AS g${i}`).join(', ');
   return `ANY LEFT JOIN (
-      SELECT series_id, ${cols} FROM ${db}.series_index
-      WHERE tenant = {tenant:String} AND metric = {metric:String} AND key IN (${keys})
-      GROUP BY series_id
+      SELECT series_id, ${cols} FROM ${db}.series WHERE ${seriesWhere(q)}
     ) AS grp USING (series_id)`;
 }
 
@@ -96,8 +102,9 @@ export function plan(db: string, q: ParsedQuery): Plan {
       return {
         type: 'listDimensionValues',
         main: {
-          sql: `SELECT value, uniqExact(series_id) AS series FROM ${db}.series_index
-            WHERE tenant = {tenant:String} AND metric = {metric:String} AND key = {key:String} AND startsWith(value, {prefix:String})
+          // Series rows are deduplicated by merges; uniqExact keeps the count exact before that.
+          sql: `SELECT dimensions[{key:String}] AS value, uniqExact(series_id) AS series FROM ${db}.series
+            WHERE tenant = {tenant:String} AND metric = {metric:String} AND mapContains(dimensions, {key:String}) AND startsWith(value, {prefix:String})
             GROUP BY value ORDER BY series DESC, value ASC LIMIT {limit:UInt32}`,
           params: { tenant: q.tenant, metric: q.metric, key: q.dimension, prefix: q.prefix, limit: q.limit },
         },
@@ -144,16 +151,16 @@ function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }
         SELECT series_id, n, arraySum(arrayMap((a, b) -> (a.2 + b.2) / 2 * (a.1 - b.1) / 1000, arrayPopFront(p), arrayPopBack(p))) AS area
         FROM (${perSeriesPoints(db, q)})
       ) AS per_series
-      ${grouped ? groupJoin(db, q.groupBy) : ''}
+      ${grouped ? groupJoin(db, q, q.groupBy) : ''}
       ${groupClause} ${order}`;
   } else {
     sql = `SELECT ${select}${AGG_SQL[q.aggregation]} AS value, count() AS count
       FROM ${db}.samples
-      ${grouped ? groupJoin(db, q.groupBy) : ''}
+      ${grouped ? groupJoin(db, q, q.groupBy) : ''}
       WHERE ${samplesWhere(db, q)}
       ${groupClause} ${order}`;
   }
-  return { type: 'aggregate', main: { sql, params: { ...baseParams(q), limit } }, groupBy: q.groupBy, limit: q.limit, explicitLimit: q.explicitLimit };
+  return { type: 'aggregate', main: { sql, params: { ...baseParams(q), limit }, ...(grouped ? { settings: GROUPED } : {}) }, groupBy: q.groupBy, limit: q.limit, explicitLimit: q.explicitLimit };
 }
 
 function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>): Plan {
@@ -168,7 +175,7 @@ function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>): Plan {
         arrayMap((a, b) -> greatest(a.2 - b.2, 0), arrayPopFront(p), arrayPopBack(p)) AS inc`;
   const perBucket = `SELECT ${grouped ? gList + ', ' : ''}bucket, sum(inc) / {ivs:Float64} AS rate, count() AS deltas
       FROM (${increases}) AS incs
-      ${grouped ? groupJoin(db, q.groupBy) : ''}
+      ${grouped ? groupJoin(db, q, q.groupBy) : ''}
       GROUP BY ${grouped ? gList + ', ' : ''}bucket`;
   let sql: string;
   const groupLimit = q.explicitLimit ? q.limit : q.limit + 1;
@@ -186,7 +193,7 @@ function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>): Plan {
   }
   return {
     type: 'rate',
-    main: { sql, params: { ...baseParams(q), iv: q.intervalMs, ivs: q.intervalMs / 1000, glimit: groupLimit, plimit: q.maxPoints + 1 } },
+    main: { sql, params: { ...baseParams(q), iv: q.intervalMs, ivs: q.intervalMs / 1000, glimit: groupLimit, plimit: q.maxPoints + 1 }, ...(grouped ? { settings: GROUPED } : {}) },
     groupBy: q.groupBy,
     limit: q.limit,
     explicitLimit: q.explicitLimit,

@@ -80,7 +80,7 @@ export class QueryService {
   async listDimensions(tenant: string, metric: string): Promise<string[]> {
     const rows = await this.#rows<{ key: string }>(
       {
-        sql: `SELECT DISTINCT key FROM ${this.#store.db}.series_index WHERE tenant = {tenant:String} AND metric = {metric:String} ORDER BY key`,
+        sql: `SELECT DISTINCT arrayJoin(mapKeys(dimensions)) AS key FROM ${this.#store.db}.series WHERE tenant = {tenant:String} AND metric = {metric:String} ORDER BY key`,
         params: { tenant, metric },
       },
       this.#limits.defaultTimeoutMs,
@@ -109,7 +109,7 @@ export class QueryService {
   async #rows<T>(p: SqlPlan, timeoutMs: number): Promise<T[]> {
     const signal = AbortSignal.timeout(timeoutMs + CLIENT_GRACE_MS);
     try {
-      return await this.#store.rows<T>(p.sql, { params: p.params, timeoutMs, signal });
+      return await this.#store.rows<T>(p.sql, { params: p.params, timeoutMs, signal, ...(p.settings ? { settings: p.settings } : {}) });
     } catch (err) {
       if (isEngineTimeout(err) || signal.aborted) {
         throw queryErrors.create('QUERY_TIMEOUT', `query exceeded its timeout of ${timeoutMs} ms and was cancelled`, { timeout_ms: timeoutMs }, err);

@@ -12,6 +12,8 @@ export interface QueryOptions {
   params?: Record<string, unknown>;
   /** Engine-side limit: the engine stops the query (error 159) when it passes this. */
   timeoutMs?: number;
+  /** Further engine settings for this statement. */
+  settings?: Record<string, string | number>;
   signal?: AbortSignal;
 }
 
@@ -127,7 +129,14 @@ export class Store {
 
   /** Runs a SELECT and returns its rows. */
   async rows<T>(sql: string, opts: QueryOptions = {}): Promise<T[]> {
-    const settings = opts.timeoutMs !== undefined ? `\nSETTINGS max_execution_time = ${(opts.timeoutMs / 1000).toFixed(3)}, timeout_overflow_mode = 'throw'` : '';
+    // A SETTINGS clause, not client settings: chdb would run those as session-wide SET statements.
+    const set: string[] = [];
+    if (opts.timeoutMs !== undefined) set.push(`max_execution_time = ${(opts.timeoutMs / 1000).toFixed(3)}`, `timeout_overflow_mode = 'throw'`);
+    for (const [k, v] of Object.entries(opts.settings ?? {})) {
+      if (!/^[a-z_]+$/.test(k)) throw new Error(`invalid setting name ${k}`);
+      set.push(`${k} = ${typeof v === 'number' ? v : `'${v.replace(/[\\']/g, '')}'`}`);
+    }
+    const settings = set.length > 0 ? `\nSETTINGS ${set.join(', ')}` : '';
     const rs = await this.client.query({
       query: sql + settings,
       format: 'JSONEachRow',
