@@ -46,3 +46,8 @@ export function defineErrors<const T extends Record<string, ErrorSpec>>(specs: T
     },
   };
 }
+
+/** Codes shared by several capabilities. */
+export const commonErrors = defineErrors({
+  INVALID_JSON: { status: 400, description: 'The body is not valid JSON (or is empty where JSON is required).' },
+});

@@ -27,6 +27,8 @@ export interface Luminate {
   readonly discovery: Discovery;
   readonly queue: WriteQueue;
   write(body: unknown, tenant?: string): Promise<WriteResult>;
+  /** A write from the raw JSON bytes of a request (the HTTP path). */
+  writeBytes(body: Buffer, tenant?: string): Promise<WriteResult>;
   query(body: unknown, tenant?: string): Promise<QueryResponse>;
   listMetrics(tenant?: string): Promise<string[]>;
   listDimensions(metric: string, tenant?: string): Promise<string[]>;
@@ -127,6 +129,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     discovery,
     queue,
     write: (body, tenant = DEFAULT_TENANT) => acceptor.write(body, tenant),
+    writeBytes: (body, tenant = DEFAULT_TENANT) => acceptor.writeBytes(body, tenant),
     query: (body, tenant = DEFAULT_TENANT) => querier.query(body, tenant),
     listMetrics: (tenant = DEFAULT_TENANT) => querier.listMetrics(tenant),
     listDimensions: (metric, tenant = DEFAULT_TENANT) => querier.listDimensions(tenant, metric),

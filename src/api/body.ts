@@ -1,5 +1,6 @@
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
+import { commonErrors } from '../errors.js';
 import { apiErrors } from './errors.js';
 
 /**
@@ -15,13 +16,13 @@ export function registerBodyHandling(app: FastifyInstance, opts: { gzip: boolean
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.length === 0) {
-      done(apiErrors.create('INVALID_JSON', 'request body is empty; send a JSON document'), undefined);
+      done(commonErrors.create('INVALID_JSON', 'request body is empty; send a JSON document'), undefined);
       return;
     }
     try {
       done(null, JSON.parse(text) as unknown);
     } catch (err) {
-      done(apiErrors.create('INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`), undefined);
+      done(commonErrors.create('INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`), undefined);
     }
   });
 

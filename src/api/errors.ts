@@ -1,7 +1,6 @@
-import { LuminateError, defineErrors } from '../errors.js';
+import { LuminateError, commonErrors, defineErrors } from '../errors.js';
 
 export const apiErrors = defineErrors({
-  INVALID_JSON: { status: 400, description: 'The body is not valid JSON (or is empty where JSON is required).' },
   INVALID_ENCODING: { status: 400, description: 'The body is declared gzip but is not a valid gzip stream.' },
   INVALID_REQUEST: { status: 400, description: 'The request does not match the endpoint (a parameter or header is malformed); the message names it.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body exceeds batch_write.max_request_size_bytes (10 MB) before or after decompression.' },
@@ -26,7 +25,7 @@ export function toLuminateError(err: unknown, bodyLimit: number): LuminateError 
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return apiErrors.create('UNSUPPORTED_MEDIA_TYPE', `${e.message ?? 'unsupported media type'}; send Content-Type: application/json`);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return apiErrors.create('INVALID_JSON', 'request body is empty; send a JSON document');
+      return commonErrors.create('INVALID_JSON', 'request body is empty; send a JSON document');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return apiErrors.create('INVALID_REQUEST', 'request body length does not match Content-Length');
     case 'FST_ERR_VALIDATION':

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { commonErrors } from '../errors.js';
 import type { RouteOptions } from './types.js';
 
 const WriteBody = Type.Object(
@@ -24,6 +25,11 @@ const WriteResponse = Type.Object({
 
 /** `POST /api/v1/write` — seed 003 "Batch Write API". */
 export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf }) => {
+  // Inside this plugin only: keep the body as bytes. The acceptor reads the common shape straight
+  // from them and falls back to JSON.parse for anything else (src/ingest/fast-batch.ts).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
   app.post(
     '/api/v1/write',
     {
@@ -33,7 +39,9 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
       validatorCompiler: () => () => true,
     },
     async (req, reply) => {
-      const result = await luminate.write(req.body, tenantOf(req));
+      const body = req.body as Buffer;
+      if (body.length === 0) throw commonErrors.create('INVALID_JSON', 'request body is empty; send a JSON document');
+      const result = await luminate.writeBytes(body, tenantOf(req));
       return reply.code(result.status).send({ accepted: result.accepted, rejected: result.rejected, errors: result.errors });
     },
   );

@@ -7,4 +7,5 @@ export { canonicalSeriesKey, metricIdOf, seriesIdOf } from './series-id.js';
 export { DEFAULT_VALIDATION_LIMITS, NAME_PATTERN, RESERVED_DIMENSION_KEYS, validatePoint } from './validate.js';
 export type { MetricPoint, NewSeries, PointError, ValidationLimits, WriteBatch } from './types.js';
 export { Acceptor } from './acceptor.js';
+export { fastResolve } from './fast-batch.js';
 export type { AcceptorOptions, WriteResult } from './acceptor.js';

@@ -24,7 +24,7 @@ describe('resolveWriteBody', () => {
     const id = seriesIdOf(canonicalSeriesKey('default', 'm', { a: '1', b: '2' }));
     expect(errors).toEqual([{ index: 2, metric: 'bad-name', code: 'INVALID_METRIC_NAME', error: expect.stringMatching(/pattern/) as string }]);
     expect(batch.points).toBe(3);
-    expect(batch.samples.split('\n')).toEqual([
+    expect(batch.samples.toString('latin1').split('\n')).toEqual([
       `${metricIdOf('default', 'm')}\t${id}\t${now}\t1.5`,
       `${metricIdOf('default', 'm')}\t${id}\t${now + 1}\t2`,
       `${metricIdOf('default', 'n')}\t${seriesIdOf('default\u0000n')}\t${now - 5}\t-3e-7`,

@@ -83,5 +83,5 @@ export function resolveItems(items: readonly unknown[], opts: ResolveOptions): R
     const prev = latest.get(p.name);
     if (prev === undefined || p.timestamp > prev) latest.set(p.name, p.timestamp);
   }
-  return { batch: { tenant, points, samples, newSeries, latest }, errors };
+  return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries, latest }, errors };
 }

@@ -9,37 +9,43 @@
  */
 class IdTable {
   readonly keys: Uint32Array;
-  readonly texts: (string | undefined)[];
+  /** Per slot: 1 + index into `texts`, or 0 when empty. */
+  readonly index: Int32Array;
+  /** Append-only, so V8 keeps it a packed array (a `new Array(n)` this large is a slow dictionary). */
+  readonly texts: string[] = [];
   readonly mask: number;
-  size = 0;
 
   constructor(slots: number) {
     this.keys = new Uint32Array(slots * 2);
-    this.texts = new Array<string | undefined>(slots);
+    this.index = new Int32Array(slots);
     this.mask = slots - 1;
   }
 
+  get size(): number {
+    return this.texts.length;
+  }
+
   get(hi: number, lo: number): string | undefined {
-    const { keys, texts, mask } = this;
+    const { keys, index, mask } = this;
     for (let i = lo & mask; ; i = (i + 1) & mask) {
-      const t = texts[i];
-      if (t === undefined) return undefined;
-      if (keys[2 * i] === hi && keys[2 * i + 1] === lo) return t;
+      const t = index[i]!;
+      if (t === 0) return undefined;
+      if (keys[2 * i] === hi && keys[2 * i + 1] === lo) return this.texts[t - 1];
     }
   }
 
-  /** Adds (hi, lo) unless present; returns false when present. */
-  set(hi: number, lo: number, text: string): boolean {
-    const { keys, texts, mask } = this;
+  /** Adds (hi, lo) unless present. */
+  set(hi: number, lo: number, text: string): void {
+    const { keys, index, mask } = this;
     for (let i = lo & mask; ; i = (i + 1) & mask) {
-      if (texts[i] === undefined) {
+      if (index[i] === 0) {
         keys[2 * i] = hi;
         keys[2 * i + 1] = lo;
-        texts[i] = text;
-        this.size++;
-        return true;
+        this.texts.push(text);
+        index[i] = this.texts.length;
+        return;
       }
-      if (keys[2 * i] === hi && keys[2 * i + 1] === lo) return false;
+      if (keys[2 * i] === hi && keys[2 * i + 1] === lo) return;
     }
   }
 }

@@ -70,6 +70,18 @@ export class SeriesHasher {
     while (i < n) this.unit(s.charCodeAt(i++));
   }
 
+  /** Feeds bytes [start, end) of `buf` as code units (for ASCII text, one byte is one code unit). */
+  bytes(buf: Uint8Array, start: number, end: number): void {
+    let i = start;
+    while (i < end && this.#fill !== 0) this.unit(buf[i++]!);
+    while (end - i >= 8) {
+      this.#mixBlock((buf[i]! | (buf[i + 1]! << 16)) >>> 0, (buf[i + 2]! | (buf[i + 3]! << 16)) >>> 0, (buf[i + 4]! | (buf[i + 5]! << 16)) >>> 0, (buf[i + 6]! | (buf[i + 7]! << 16)) >>> 0);
+      i += 8;
+      this.#length += 8;
+    }
+    while (i < end) this.unit(buf[i++]!);
+  }
+
   #mixBlock(k1: number, k2: number, k3: number, k4: number): void {
     let h1 = this.#h1;
     let h2 = this.#h2;

@@ -46,7 +46,7 @@ export interface NewSeries {
 export interface WriteBatch {
   tenant: string;
   points: number;
-  samples: string;
+  samples: Buffer;
   newSeries: NewSeries[];
   /** Latest timestamp per metric in this batch; the writer publishes it on the event bus. */
   latest: Map<string, number>;

@@ -109,8 +109,8 @@ export class Store {
    * Inserts pre-formatted TabSeparated sample rows. `token` makes a retried flush idempotent: the
    * engine drops blocks it has already stored under the same token.
    */
-  async insertSamples(chunks: readonly string[], token: string = randomUUID()): Promise<void> {
-    const buffers = chunks.filter((c) => c.length > 0).map((c) => Buffer.from(c));
+  async insertSamples(chunks: readonly Buffer[], token: string = randomUUID()): Promise<void> {
+    const buffers = chunks.filter((c) => c.length > 0);
     if (buffers.length === 0) return;
     const table = `${this.db}.samples`;
     const columns: [string, ...string[]] = ['metric_id', 'series_id', 'ts', 'value'];
