@@ -138,12 +138,9 @@ function expectByte(buf: Buffer, i: number, n: number, c: number): number {
 function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
   const { tenant, limits, now, cache } = opts;
   const n = buf.length;
-  let i = 0;
-  let e = 0;
-
-  i = expectByte(buf, i, n, LBRACE);
+  let i = expectByte(buf, 0, n, LBRACE);
   i = skipWs(buf, i, n);
-  e = stringEnd(buf, i, n);
+  let e = stringEnd(buf, i, n);
   if (!keyIs(buf, i + 1, e, 'metrics')) throw BAIL;
   i = expectByte(buf, e + 1, n, COLON);
   i = expectByte(buf, i, n, LBRACKET);
