@@ -24,5 +24,11 @@ describe('openLuminate (embedded library, no HTTP)', () => {
     expect((await lm.health()).status).toBe('healthy');
     await expect(lm.query({ queryType: 'rate', metricName: 'lib_latency' })).rejects.toMatchObject({ code: 'INVALID_QUERY', status: 400 });
     await lm.close();
+
+    // Reopening runs the migrations again (they are idempotent) and finds the data.
+    const again = await openLuminate({ dataDir });
+    const r2 = await again.query({ queryType: 'aggregate', metricName: 'lib_latency', aggregation: 'count' });
+    expect(r2.queryType === 'aggregate' && r2.results[0]?.count).toBe(3);
+    await again.close();
   });
 });
