@@ -128,6 +128,17 @@ function keyIs(buf: Buffer, start: number, end: number, word: string): boolean {
   return true;
 }
 
+/**
+ * After a list item: skips whitespace, then a comma (returns the index after it: more items) or
+ * `close` (returns minus the index after it: the list ended).
+ */
+function nextItem(buf: Buffer, i: number, n: number, close: number): number {
+  i = skipWs(buf, i, n);
+  if (buf[i] === COMMA) return i + 1;
+  if (buf[i] === close) return -(i + 1);
+  throw BAIL;
+}
+
 /** Skips whitespace and one expected byte; returns the index after it. */
 function expectByte(buf: Buffer, i: number, n: number, c: number): number {
   i = skipWs(buf, i, n);
@@ -223,32 +234,18 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
               e = stringEnd(buf, i, n);
               dimOffsets.push(dk, dke, i + 1, e);
               dims++;
-              i = skipWs(buf, e + 1, n);
-              if (buf[i] === COMMA) {
-                i++;
-                continue;
-              }
-              if (buf[i] === RBRACE) {
-                i++;
-                break;
-              }
-              throw BAIL;
+              i = nextItem(buf, e + 1, n, RBRACE);
+              if (i < 0) break;
             }
+            i = -i;
           }
         } else {
           throw BAIL;
         }
-        i = skipWs(buf, i, n);
-        if (buf[i] === COMMA) {
-          i++;
-          continue;
-        }
-        if (buf[i] === RBRACE) {
-          i++;
-          break;
-        }
-        throw BAIL;
+        i = nextItem(buf, i, n, RBRACE);
+        if (i < 0) break;
       }
+      i = -i;
 
       // Validation (any failure: the general path reports it precisely).
       if (nameStart < 0 || tsStart < 0 || valStart < 0) throw BAIL;
@@ -343,17 +340,10 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
       const prev = latest.get(name);
       if (prev === undefined || ts > prev) latest.set(name, ts);
 
-      i = skipWs(buf, i, n);
-      if (buf[i] === COMMA) {
-        i++;
-        continue;
-      }
-      if (buf[i] === RBRACKET) {
-        i++;
-        break;
-      }
-      throw BAIL;
+      i = nextItem(buf, i, n, RBRACKET);
+      if (i < 0) break;
     }
+    i = -i;
   }
   i = expectByte(buf, i, n, RBRACE);
   i = skipWs(buf, i, n);
