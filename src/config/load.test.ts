@@ -58,6 +58,10 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('logging.level:'))).toBe(true);
   });
 
+  it('stops when the write buffer could never hold a full batch', () => {
+    expect(problemsOf(() => loadConfig({ overrides: { batch_write: { max_buffered_points: 5000 } } }))[0]).toMatch(/max_buffered_points \(5000\) must be at least batch_write\.max_batch_size \(10000\)/);
+  });
+
   it('stops on unknown or malformed environment overrides', () => {
     expect(problemsOf(() => loadConfig({ env: { LUMINATE_SERVER_PORTT: '1' } }))[0]).toMatch(/LUMINATE_SERVER_PORTT: does not name a configuration key/);
     expect(problemsOf(() => loadConfig({ env: { LUMINATE_SERVER_PORT: 'eighty' } }))[0]).toMatch(/^server\.port:/);

@@ -69,6 +69,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     const path = e.path.replace(/^\//, '').replaceAll('/', '.');
     problems.push(`${path}: ${e.message} (got ${JSON.stringify(e.value)})`);
   }
+  const bw = config.batch_write;
+  if (problems.length === 0 && bw.max_buffered_points < bw.max_batch_size) {
+    problems.push(`batch_write.max_buffered_points (${bw.max_buffered_points}) must be at least batch_write.max_batch_size (${bw.max_batch_size}), or a full batch could never be accepted`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

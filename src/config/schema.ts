@@ -46,7 +46,7 @@ export const ConfigSchema = Type.Object(
         compression: Type.Boolean({ default: true, description: 'Accept Content-Encoding: gzip request bodies.' }),
         flush_interval: Duration('100ms', 'Group commit: a flush starts this long after the first waiting point.'),
         flush_max_points: Int(100_000, 1, 'Group commit: a flush starts as soon as this many points wait.'),
-        max_buffered_points: Int(2_000_000, 1, 'Points waiting or being flushed before writes get 503 with Retry-After.'),
+        max_buffered_points: Int(2_000_000, 1, 'Points waiting or being flushed before writes get 503 with Retry-After; at least max_batch_size.'),
         flush_attempts: Int(4, 1, 'Insert attempts per flush (backoff 100ms, 400ms, 1.6s …) before waiting writes get 503.'),
       },
       'Write path.',
