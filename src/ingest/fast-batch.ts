@@ -157,6 +157,15 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
   i = expectByte(buf, i, n, LBRACKET);
 
   const hasher = new SeriesHasher();
+  // Key bytes: tenant \0 name (\0 key \0 value)*. Bounded by the limits validated below.
+  const keyPrefixLength = tenant.length + 1;
+  const key = new Uint8Array(keyPrefixLength + limits.maxNameLength + limits.maxDimensions * (limits.maxKeyLength + limits.maxValueLength + 2));
+  for (let k = 0; k < tenant.length; k++) {
+    const c = tenant.charCodeAt(k);
+    if (c > 0x7e) throw BAIL; // a non-ASCII tenant is hashed by the general path
+    key[k] = c;
+  }
+  key[tenant.length] = 0;
   const dimOffsets: number[] = [];
   const order: number[] = [];
   const newSeries: NewSeries[] = [];
@@ -275,34 +284,44 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
         if (ve === vs || ve - vs > limits.maxValueLength) throw BAIL;
         order.push(d);
       }
-      // Canonical order is by key; a repeated key is JSON.parse's last-wins: general path.
+      // Canonical order is by key. Clients usually send keys in a fixed order, often sorted: check
+      // before sorting. A repeated key is JSON.parse's last-wins: general path.
       if (dims > 1) {
-        order.sort((a, b) => compareBytes(buf, dimOffsets[4 * a]!, dimOffsets[4 * a + 1]!, dimOffsets[4 * b]!, dimOffsets[4 * b + 1]!));
-        for (let d = 1; d < dims; d++) {
-          const a = order[d - 1]!;
-          const b = order[d]!;
-          if (compareBytes(buf, dimOffsets[4 * a]!, dimOffsets[4 * a + 1]!, dimOffsets[4 * b]!, dimOffsets[4 * b + 1]!) === 0) throw BAIL;
+        let sorted = true;
+        for (let d = 1; d < dims && sorted; d++) {
+          const c = compareBytes(buf, dimOffsets[4 * d - 4]!, dimOffsets[4 * d - 3]!, dimOffsets[4 * d]!, dimOffsets[4 * d + 1]!);
+          if (c === 0) throw BAIL;
+          if (c > 0) sorted = false;
+        }
+        if (!sorted) {
+          order.sort((a, b) => compareBytes(buf, dimOffsets[4 * a]!, dimOffsets[4 * a + 1]!, dimOffsets[4 * b]!, dimOffsets[4 * b + 1]!));
+          for (let d = 1; d < dims; d++) {
+            const a = order[d - 1]!;
+            const b = order[d]!;
+            if (compareBytes(buf, dimOffsets[4 * a]!, dimOffsets[4 * a + 1]!, dimOffsets[4 * b]!, dimOffsets[4 * b + 1]!) === 0) throw BAIL;
+          }
         }
       }
 
-      // Series id from the bytes (ASCII: one byte is one UTF-16 code unit).
+      // Series id: the canonical key's bytes laid out contiguously (ASCII: one byte is one UTF-16
+      // code unit), then hashed in whole blocks — identical to hashing the key string.
       if (nameEnd - nameStart !== lastNameEnd - lastNameStart || compareBytes(buf, nameStart, nameEnd, lastNameStart, lastNameEnd) !== 0) {
         lastName = buf.toString('latin1', nameStart, nameEnd);
       }
       lastNameStart = nameStart;
       lastNameEnd = nameEnd;
       const name = lastName;
-      hasher.reset();
-      hasher.string(tenant);
-      hasher.unit(0);
-      hasher.string(name);
+      let kl = keyPrefixLength;
+      for (let p = nameStart; p < nameEnd; p++) key[kl++] = buf[p]!;
       for (let o = 0; o < dims; o++) {
         const d = order[o]!;
-        hasher.unit(0);
-        hasher.bytes(buf, dimOffsets[4 * d]!, dimOffsets[4 * d + 1]!);
-        hasher.unit(0);
-        hasher.bytes(buf, dimOffsets[4 * d + 2]!, dimOffsets[4 * d + 3]!);
+        key[kl++] = 0;
+        for (let p = dimOffsets[4 * d]!, end = dimOffsets[4 * d + 1]!; p < end; p++) key[kl++] = buf[p]!;
+        key[kl++] = 0;
+        for (let p = dimOffsets[4 * d + 2]!, end = dimOffsets[4 * d + 3]!; p < end; p++) key[kl++] = buf[p]!;
       }
+      hasher.reset();
+      hasher.bytes(key, 0, kl);
       hasher.finish();
       let id = cache.get(hasher.hi, hasher.lo);
       if (id === undefined) {
@@ -327,8 +346,9 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
         out.copy(grown, 0, 0, pos);
         out = scratch.buf = grown;
       }
-      pos += out.write(prefix, pos, 'latin1');
-      pos += out.write(id, pos, 'latin1');
+      // Digits and a tab: short ASCII, cheaper to copy by hand than through Buffer#write.
+      for (let c = 0; c < prefix.length; c++) out[pos++] = prefix.charCodeAt(c);
+      for (let c = 0; c < id.length; c++) out[pos++] = id.charCodeAt(c);
       out[pos++] = TAB;
       // The timestamp and value literals are copied as written: JSON number syntax is valid engine
       // number syntax, and the engine parses them to the values JSON.parse would.
