@@ -1,6 +1,7 @@
 import type { Store } from '../storage/index.js';
 import { isEngineTimeout, wrapEngineError } from '../storage/index.js';
 import { LuminateError } from '../errors.js';
+import { DimensionsCache } from './dims-cache.js';
 import { queryErrors } from './errors.js';
 import { DEFAULT_VALUES_LIMIT, parseQuery, type QueryLimits, type QueryType } from './model.js';
 import { plan, type Plan, type SqlPlan } from './planner.js';
@@ -45,6 +46,7 @@ export class QueryService {
   readonly #limits: QueryLimits;
   readonly #now: () => number;
   readonly #onQuery: QueryServiceOptions['onQuery'];
+  readonly #dims = new DimensionsCache();
 
   constructor(opts: QueryServiceOptions) {
     this.#store = opts.store;
@@ -130,12 +132,13 @@ export class QueryService {
           });
         }
         if (truncated) rows.length = p.limit;
-        const ids = [...new Set(rows.map((r) => r.sid))];
-        const dims = new Map<string, Record<string, string>>();
-        if (ids.length > 0) {
-          for (const d of await this.#rows<{ sid: string; dimensions: Record<string, string> }>(p.dimensionsSql(ids), timeoutMs)) dims.set(d.sid, d.dimensions);
+        // Dimensions of the series in the answer: cached ones (they never change) and one
+        // statement for the rest.
+        const missing = [...new Set(rows.map((r) => r.sid))].filter((id) => this.#dims.get(id) === undefined);
+        if (missing.length > 0) {
+          for (const d of await this.#rows<{ sid: string; dimensions: Record<string, string> }>(p.dimensionsSql(missing), timeoutMs)) this.#dims.set(d.sid, d.dimensions);
         }
-        const results = rows.map((r) => ({ timestamp: Number(r.t), value: r.v, dimensions: dims.get(r.sid) ?? {} }));
+        const results = rows.map((r) => ({ timestamp: Number(r.t), value: r.v, dimensions: this.#dims.get(r.sid) ?? {} }));
         return { queryType: 'range', results, executionTimeMs: elapsed(), truncated };
       }
       case 'aggregate': {

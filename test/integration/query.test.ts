@@ -123,6 +123,9 @@ describe('range', () => {
     const x = latency.find((l) => l.dims.customer_id === 'c2' && l.dims.region === 'eu')!;
     expect(r.truncated).toBe(false);
     expect(r.results).toEqual(x.points.map(([timestamp, value]) => ({ timestamp, value, dimensions: { customer_id: 'c2', region: 'eu' } })));
+    // Asked again, the dimensions come from the querier's cache: the answer is the same.
+    const again = await query<Extract<QueryResponse, { queryType: 'range' }>>({ queryType: 'range', metricName: 'q_latency', filters: { customer_id: 'c2', region: 'eu' } });
+    expect(again.results).toEqual(r.results);
   });
 
   it('honours an absolute time range', async () => {
