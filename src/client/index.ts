@@ -7,7 +7,8 @@
  *   const r = await lm.query({ queryType: 'aggregate', metricName: 'api_latency', aggregation: 'p95' });
  *
  * Errors surface the server's envelope as a LuminateClientError with `code`, `status`, `details`.
- * Kept free of server imports (types only) so browsers and other runtimes can use it.
+ * For Node.js (it gzips large writes with node:zlib); it imports only types from the server code,
+ * so using it loads nothing of the engine.
  */
 import { gzipSync } from 'node:zlib';
 import type { HealthReport } from '../luminate.js';
