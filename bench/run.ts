@@ -90,6 +90,7 @@ async function main(): Promise<void> {
 
   // Ingest.
   const cpuBefore = procStat(pid).cpuSeconds;
+  const clientCpuBefore = process.cpuUsage();
   const threadsBefore = threadCpu(pid);
   let next = 0;
   let sent = 0;
@@ -116,12 +117,14 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const ingestSeconds = (performance.now() - t0) / 1000;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
   const afterIngest = procStat(pid);
   const ingestCpu = afterIngest.cpuSeconds - cpuBefore;
   bodies.length = 0;
   const pointsPerSecond = total / ingestSeconds;
   log(`ingest: ${total.toLocaleString()} points in ${ingestSeconds.toFixed(2)} s = ${Math.round(pointsPerSecond).toLocaleString()} points/s (${retries} retries after 503)`);
-  log(`server CPU: ${ingestCpu.toFixed(1)} s = ${(ingestCpu / (total / 1e6)).toFixed(2)} CPU-s per million points`);
+  log(`server CPU: ${ingestCpu.toFixed(1)} s = ${(ingestCpu / (total / 1e6)).toFixed(2)} CPU-s per million points; the benchmark client used ${clientCpuSeconds.toFixed(1)} CPU-s on the same cores`);
   const threads = [...threadCpu(pid)].map(([n, c]) => [n, c - (threadsBefore.get(n) ?? 0)] as const).filter(([, c]) => c >= 0.05).sort((a, b) => b[1] - a[1]);
   log(`server CPU by thread: ${threads.map(([n, c]) => `${n} ${c.toFixed(1)}s`).join(', ')}`);
 
@@ -187,7 +190,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     workload: { series: SERIES, points: total, batch: Number(args.batch), concurrency: CONCURRENCY, seed: Number(args.seed) },
-    ingest: { seconds: ingestSeconds, pointsPerSecond, cpuSecondsPerMillion: ingestCpu / (total / 1e6), retries },
+    ingest: { seconds: ingestSeconds, pointsPerSecond, cpuSecondsPerMillion: ingestCpu / (total / 1e6), clientCpuSeconds, retries },
     disk: { bytes: diskBytes, bytesPerPoint: diskBytes / total, mergedBytes, mergedBytesPerPoint: mergedBytes / total, healthDiskBytes: health.storage.disk_used_bytes, tables, columns },
     server: { peakRssBytes: final.peakRssBytes },
     queries: queryResults,
