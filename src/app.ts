@@ -6,6 +6,7 @@ import { registerBodyHandling } from './api/body.js';
 import { apiErrors, toLuminateError } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
 import { queryRoutes } from './api/query.js';
+import { selfMetricsRoutes } from './api/self-metrics.js';
 import type { RouteOptions } from './api/types.js';
 import { writeRoutes } from './api/write.js';
 import { durationMs, type Config } from './config/index.js';
@@ -67,5 +68,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(queryRoutes, routeOptions);
   await app.register(discoveryRoutes, routeOptions);
   await app.register(healthRoutes, routeOptions);
+  if (config.metrics.enabled) await app.register(selfMetricsRoutes, { ...routeOptions, path: config.metrics.path });
   return app;
 }

@@ -5,6 +5,7 @@ import { durationMs, type Config } from './config/index.js';
 import { Acceptor, SeriesCache, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
 import { Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget } from './storage/index.js';
+import { SelfMetrics } from './telemetry/index.js';
 import { VERSION } from './version.js';
 
 /** The tenant of every request while auth is disabled (the single-user default). */
@@ -26,6 +27,8 @@ export interface Luminate {
   readonly bus: EventBus;
   readonly discovery: Discovery;
   readonly queue: WriteQueue;
+  /** Luminate's own metrics (`GET /metrics`). */
+  readonly selfMetrics: SelfMetrics;
   write(body: unknown, tenant?: string): Promise<WriteResult>;
   /** A write from the raw JSON bytes of a request (the HTTP path). */
   writeBytes(body: Buffer, tenant?: string): Promise<WriteResult>;
@@ -103,6 +106,8 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   const bus = deps.bus ?? createInProcessEventBus((err) => log?.error({ err }, 'event handler failed'));
   const discovery = deps.discovery ?? createInProcessDiscovery();
   const bw = config.batch_write;
+  // The buffer-depth gauge reads the queue when scraped, after both exist.
+  const selfMetrics = new SelfMetrics({ store, queueStats: () => queue.stats(), storageRefreshMs: durationMs(config.metrics.interval) });
   const queue = new WriteBuffer({
     store,
     bus,
@@ -111,12 +116,15 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     maxBufferedPoints: bw.max_buffered_points,
     flushAttempts: bw.flush_attempts,
     retryBaseMs: 100,
-    onFlush: (f) => log?.debug(f, 'flush'),
+    onFlush: (f) => {
+      selfMetrics.onFlush(f);
+      log?.debug(f, 'flush');
+    },
     onError: (err, attempt) => log?.warn({ err: errorMessage(err), attempt }, 'flush failed'),
   });
   const cache = new SeriesCache(config.storage.series_cache_size);
   const acceptor = new Acceptor({ queue, cache, limits: validationLimitsOf(config), maxBatchSize: bw.max_batch_size, ...(deps.now ? { now: deps.now } : {}) });
-  const querier = new QueryService({ store, limits: queryLimitsOf(config), ...(deps.now ? { now: deps.now } : {}) });
+  const querier = new QueryService({ store, limits: queryLimitsOf(config), onQuery: selfMetrics.onQuery, ...(deps.now ? { now: deps.now } : {}) });
   const started = Date.now();
   const instanceId = randomUUID();
   for (const role of ALL_ROLES) await discovery.register({ id: `${instanceId}:${role}`, role, address: 'in-process', startedAt: started });
@@ -128,9 +136,10 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     bus,
     discovery,
     queue,
-    write: (body, tenant = DEFAULT_TENANT) => acceptor.write(body, tenant),
-    writeBytes: (body, tenant = DEFAULT_TENANT) => acceptor.writeBytes(body, tenant),
-    query: (body, tenant = DEFAULT_TENANT) => querier.query(body, tenant),
+    selfMetrics,
+    write: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant)),
+    writeBytes: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant)),
+    query: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeQuery(() => querier.query(body, tenant)),
     listMetrics: (tenant = DEFAULT_TENANT) => querier.listMetrics(tenant),
     listDimensions: (metric, tenant = DEFAULT_TENANT) => querier.listDimensions(tenant, metric),
     listDimensionValues: (metric, dimension, opts = {}, tenant = DEFAULT_TENANT) => querier.listDimensionValues(tenant, metric, dimension, opts),

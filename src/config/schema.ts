@@ -76,6 +76,14 @@ export const ConfigSchema = Type.Object(
       },
       'Data retention.',
     ),
+    metrics: Section(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Serve Luminate\'s own metrics in Prometheus text format.' }),
+        path: Type.String({ default: '/metrics', pattern: '^/[A-Za-z0-9/_.-]*$', description: 'Path of the Prometheus endpoint.' }),
+        interval: Duration('10s', 'How long storage figures (size, series counts) are reused between scrapes.'),
+      },
+      'Self-monitoring (luminate_* metrics).',
+    ),
     logging: Section(
       {
         level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info', description: 'Log level.' }),

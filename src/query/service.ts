@@ -3,7 +3,7 @@ import { isEngineTimeout, wrapEngineError } from '../storage/index.js';
 import { LuminateError } from '../errors.js';
 import { DimensionsCache } from './dims-cache.js';
 import { queryErrors } from './errors.js';
-import { DEFAULT_VALUES_LIMIT, parseQuery, type QueryLimits, type QueryType } from './model.js';
+import { DEFAULT_VALUES_LIMIT, QUERY_TYPES, parseQuery, type QueryLimits, type QueryType } from './model.js';
 import { plan, type Plan, type SqlPlan } from './planner.js';
 
 export interface RangePoint {
@@ -57,10 +57,11 @@ export class QueryService {
 
   async query(body: unknown, tenant: string): Promise<QueryResponse> {
     const started = performance.now();
-    let queryType: QueryType | 'unknown' = 'unknown';
+    // Label even a rejected query by its declared type when that type exists.
+    const declared = typeof body === 'object' && body !== null ? (body as { queryType?: unknown }).queryType : undefined;
+    const queryType: QueryType | 'unknown' = (QUERY_TYPES as readonly unknown[]).includes(declared) ? (declared as QueryType) : 'unknown';
     try {
       const q = parseQuery(body, tenant, this.#limits, this.#now());
-      queryType = q.type;
       const p = plan(this.#store.db, q);
       const response = await this.#execute(p, q.timeoutMs, started);
       this.#onQuery?.({ queryType, ms: performance.now() - started });
