@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { bearerToken, createTokenVerifier } from './api/auth.js';
 import { discoveryRoutes } from './api/discovery.js';
 import { registerBodyHandling } from './api/body.js';
 import { apiErrors, toLuminateError } from './api/errors.js';
@@ -51,19 +52,35 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     });
   }
 
+  // Auth runs before the body is read, so an unauthenticated 10 MB body costs nothing.
+  app.decorateRequest('auth', null);
+  if (config.auth.enabled) {
+    const verifier = createTokenVerifier(config.auth);
+    app.addHook('onRequest', async (req) => {
+      const scope = req.routeOptions.config.scope;
+      if (scope === undefined) return;
+      const auth = await verifier.verify(bearerToken(req.headers.authorization));
+      if (!auth.scopes.has(scope)) {
+        throw apiErrors.create('FORBIDDEN', `token lacks the ${scope} scope`, { required_scope: scope, scopes: [...auth.scopes] });
+      }
+      req.auth = auth;
+    });
+  }
+
   registerBodyHandling(app, { gzip: config.batch_write.compression });
 
   app.setErrorHandler((err, req, reply) => {
     const e = toLuminateError(err, bodyLimit);
     if (e.status >= 500) req.log.error({ err: e.cause ?? err, code: e.code }, e.message);
     if (e.status === 503) reply.header('retry-after', String(e.code === 'BUFFER_FULL' ? 1 : 5));
+    if (e.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="luminate"');
     return reply.code(e.status).send(e.toEnvelope());
   });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(apiErrors.create('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toEnvelope()),
   );
 
-  const routeOptions: RouteOptions = { luminate: deps.luminate, tenantOf: () => DEFAULT_TENANT };
+  const routeOptions: RouteOptions = { luminate: deps.luminate, tenantOf: (req) => req.auth?.tenant ?? DEFAULT_TENANT };
   await app.register(writeRoutes, routeOptions);
   await app.register(queryRoutes, routeOptions);
   await app.register(discoveryRoutes, routeOptions);

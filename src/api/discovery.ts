@@ -22,14 +22,15 @@ function checkMetricName(name: string): void {
 
 /** Discovery for UIs: metric names, their dimension keys, and a key's values (most frequent first). */
 export const discoveryRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf }) => {
-  app.get('/api/v1/metrics', async (req) => luminate.listMetrics(tenantOf(req)));
+  const read = { config: { scope: 'read' as const } };
+  app.get('/api/v1/metrics', read, async (req) => luminate.listMetrics(tenantOf(req)));
 
-  app.get<{ Params: NameParams }>('/api/v1/metrics/:name/dimensions', async (req) => {
+  app.get<{ Params: NameParams }>('/api/v1/metrics/:name/dimensions', read, async (req) => {
     checkMetricName(req.params.name);
     return luminate.listDimensions(req.params.name, tenantOf(req));
   });
 
-  app.get<{ Params: ValuesParams; Querystring: ValuesQuery }>('/api/v1/metrics/:name/dimensions/:key/values', async (req) => {
+  app.get<{ Params: ValuesParams; Querystring: ValuesQuery }>('/api/v1/metrics/:name/dimensions/:key/values', read, async (req) => {
     checkMetricName(req.params.name);
     const { limit, prefix } = req.query;
     let n: number | undefined;

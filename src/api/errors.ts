@@ -6,6 +6,8 @@ export const apiErrors = defineErrors({
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body exceeds batch_write.max_request_size_bytes (10 MB) before or after decompression.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The Content-Type or Content-Encoding is not supported by this endpoint (JSON, gzip or identity).' },
   NOT_FOUND: { status: 404, description: 'No such route.' },
+  UNAUTHORIZED: { status: 401, description: 'Auth is on and the request has no bearer token, or it is malformed, badly signed, expired, too long-lived or has no valid tenant_id.' },
+  FORBIDDEN: { status: 403, description: 'The token is valid but lacks the scope this endpoint needs (read, write or admin).' },
   INTERNAL_ERROR: { status: 500, description: 'An unexpected server error; the log has the details under the request id.' },
 });
 

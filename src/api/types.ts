@@ -1,5 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { Luminate } from '../luminate.js';
+import type { AuthContext, Scope } from './auth.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook when auth is on and the route needs a scope. */
+    auth: AuthContext | null;
+  }
+  interface FastifyContextConfig {
+    /** The scope a route needs when auth is on; routes without one are open (health, /metrics). */
+    scope?: Scope;
+  }
+}
 
 export interface RouteOptions {
   luminate: Luminate;

@@ -33,6 +33,7 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
   app.post(
     '/api/v1/write',
     {
+      config: { scope: 'write' },
       schema: { body: WriteBody, response: { 200: WriteResponse, 207: WriteResponse } },
       // Items are validated by the acceptor, item by item, so one bad point yields 207 rather than
       // failing the batch; the schema above documents the contract.

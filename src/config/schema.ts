@@ -23,6 +23,18 @@ export const ConfigSchema = Type.Object(
       },
       'HTTP server.',
     ),
+    auth: Section(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Require a bearer token (JWT) on the API. Off: one tenant, `default`, for local use.' }),
+        jwt_secret: Type.String({ default: '', description: 'HS256 shared secret (use ${ENV_VAR} or LUMINATE_AUTH_JWT_SECRET). One of jwt_secret, jwt_public_key_path, jwks_url.' }),
+        jwt_public_key_path: Type.String({ default: '', description: 'PEM public key file for RS256 (RSA) or ES256 (EC P-256) tokens.' }),
+        jwks_url: Type.String({ default: '', description: 'JWKS URL of the token issuer (keys fetched and cached; RS256/ES256).' }),
+        issuer: Type.String({ default: '', description: 'If set, tokens must carry this `iss`.' }),
+        audience: Type.String({ default: '', description: 'If set, tokens must carry this `aud`.' }),
+        token_expiry: Duration('24h', 'Longest token lifetime accepted (exp − iat); tokens must carry exp.'),
+      },
+      'Authentication and tenancy.',
+    ),
     storage: Section(
       {
         data_dir: Type.String({ default: './data', description: 'Data directory of the embedded engine (ignored when storage.clickhouse.url is set).' }),
