@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { bearerToken, createTokenVerifier } from './api/auth.js';
 import { discoveryRoutes } from './api/discovery.js';
+import { RateLimiter, rateLimitHeaders } from './api/rate-limit.js';
 import { registerBodyHandling } from './api/body.js';
 import { apiErrors, toLuminateError } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
@@ -74,13 +75,28 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     if (e.status >= 500) req.log.error({ err: e.cause ?? err, code: e.code }, e.message);
     if (e.status === 503) reply.header('retry-after', String(e.code === 'BUFFER_FULL' ? 1 : 5));
     if (e.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="luminate"');
+    if (e.code === 'RATE_LIMIT_EXCEEDED') {
+      const d = e.details as { value: number; remaining: number; reset: number; retry_after_seconds: number };
+      rateLimitHeaders(reply, { limit: d.value, remaining: d.remaining, reset: d.reset });
+      reply.header('retry-after', String(d.retry_after_seconds));
+    }
     return reply.code(e.status).send(e.toEnvelope());
   });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(apiErrors.create('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toEnvelope()),
   );
 
-  const routeOptions: RouteOptions = { luminate: deps.luminate, tenantOf: (req) => req.auth?.tenant ?? DEFAULT_TENANT };
+  const rl = config.rate_limits;
+  const limiterOn = rl.enabled === 'auto' ? config.auth.enabled : rl.enabled;
+  const metrics = deps.luminate.selfMetrics;
+  const limiter = limiterOn
+    ? new RateLimiter({
+        defaults: { write_requests_per_second: rl.write_requests_per_second, query_requests_per_second: rl.query_requests_per_second, metrics_per_second: rl.metrics_per_second, concurrent_queries: rl.concurrent_queries },
+        overrides: rl.tenants,
+        onLimited: (tenant, limit) => metrics.rateLimited.inc({ tenant_id: tenant, limit }),
+      })
+    : undefined;
+  const routeOptions: RouteOptions = { luminate: deps.luminate, tenantOf: (req) => req.auth?.tenant ?? DEFAULT_TENANT, limiter };
   await app.register(writeRoutes, routeOptions);
   await app.register(queryRoutes, routeOptions);
   await app.register(discoveryRoutes, routeOptions);
@@ -88,3 +104,4 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   if (config.metrics.enabled) await app.register(selfMetricsRoutes, { ...routeOptions, path: config.metrics.path });
   return app;
 }
+

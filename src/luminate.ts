@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
 import { durationMs, type Config } from './config/index.js';
-import { Acceptor, SeriesCache, type ValidationLimits, type WriteResult } from './ingest/index.js';
+import { Acceptor, SeriesCache, type Admit, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
 import { Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget } from './storage/index.js';
 import { SelfMetrics } from './telemetry/index.js';
@@ -29,9 +29,10 @@ export interface Luminate {
   readonly queue: WriteQueue;
   /** Luminate's own metrics (`GET /metrics`). */
   readonly selfMetrics: SelfMetrics;
-  write(body: unknown, tenant?: string): Promise<WriteResult>;
+  /** `admit` is called with the valid point count before storing (rate limits); it may throw. */
+  write(body: unknown, tenant?: string, admit?: Admit): Promise<WriteResult>;
   /** A write from the raw JSON bytes of a request (the HTTP path). */
-  writeBytes(body: Buffer, tenant?: string): Promise<WriteResult>;
+  writeBytes(body: Buffer, tenant?: string, admit?: Admit): Promise<WriteResult>;
   query(body: unknown, tenant?: string): Promise<QueryResponse>;
   listMetrics(tenant?: string): Promise<string[]>;
   listDimensions(metric: string, tenant?: string): Promise<string[]>;
@@ -137,8 +138,8 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     discovery,
     queue,
     selfMetrics,
-    write: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant)),
-    writeBytes: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant)),
+    write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
+    writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),
     query: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeQuery(() => querier.query(body, tenant)),
     listMetrics: (tenant = DEFAULT_TENANT) => querier.listMetrics(tenant),
     listDimensions: (metric, tenant = DEFAULT_TENANT) => querier.listDimensions(tenant, metric),

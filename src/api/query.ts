@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { rateLimitHeaders } from './rate-limit.js';
 import type { RouteOptions } from './types.js';
 
 /**
@@ -6,6 +7,16 @@ import type { RouteOptions } from './types.js';
  * listDimensionValues for dashboard variables). The query is validated by `parseQuery`, the same
  * code the embedded library uses, so both answer the same INVALID_QUERY messages.
  */
-export const queryRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf }) => {
-  app.post('/api/v1/query', { config: { scope: 'read' } }, async (req) => luminate.query(req.body, tenantOf(req)));
+export const queryRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf, limiter }) => {
+  app.post('/api/v1/query', { config: { scope: 'read' } }, async (req, reply) => {
+    const tenant = tenantOf(req);
+    if (limiter === undefined) return luminate.query(req.body, tenant);
+    const { state, release } = limiter.admitQuery(tenant);
+    rateLimitHeaders(reply, state);
+    try {
+      return await luminate.query(req.body, tenant);
+    } finally {
+      release();
+    }
+  });
 };

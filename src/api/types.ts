@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Luminate } from '../luminate.js';
 import type { AuthContext, Scope } from './auth.js';
+import type { RateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,4 +18,6 @@ export interface RouteOptions {
   luminate: Luminate;
   /** The caller's tenant. Auth (when enabled) decides it; with auth off it is `default`. */
   tenantOf: (req: FastifyRequest) => string;
+  /** Per-tenant limits, when rate limiting is on. */
+  limiter?: RateLimiter | undefined;
 }

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { commonErrors } from '../errors.js';
+import { rateLimitHeaders } from './rate-limit.js';
 import type { RouteOptions } from './types.js';
 
 const WriteBody = Type.Object(
@@ -24,7 +25,7 @@ const WriteResponse = Type.Object({
 });
 
 /** `POST /api/v1/write` — seed 003 "Batch Write API". */
-export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf }) => {
+export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf, limiter }) => {
   // Inside this plugin only: keep the body as bytes. The acceptor reads the common shape straight
   // from them and falls back to JSON.parse for anything else (src/ingest/fast-batch.ts).
   app.removeContentTypeParser('application/json');
@@ -34,6 +35,8 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
     '/api/v1/write',
     {
       config: { scope: 'write' },
+      // The request bucket is checked before the body is read; the points bucket once they are counted.
+      ...(limiter ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => rateLimitHeaders(reply, limiter.admitWrite(tenantOf(req))) } : {}),
       schema: { body: WriteBody, response: { 200: WriteResponse, 207: WriteResponse } },
       // Items are validated by the acceptor, item by item, so one bad point yields 207 rather than
       // failing the batch; the schema above documents the contract.
@@ -42,7 +45,9 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
     async (req, reply) => {
       const body = req.body as Buffer;
       if (body.length === 0) throw commonErrors.create('INVALID_JSON', 'request body is empty; send a JSON document');
-      const result = await luminate.writeBytes(body, tenantOf(req));
+      const tenant = tenantOf(req);
+      const admit = limiter ? (points: number) => rateLimitHeaders(reply, limiter.admitPoints(tenant, points)) : undefined;
+      const result = await luminate.writeBytes(body, tenant, admit);
       return reply.code(result.status).send({ accepted: result.accepted, rejected: result.rejected, errors: result.errors });
     },
   );

@@ -35,6 +35,29 @@ export const ConfigSchema = Type.Object(
       },
       'Authentication and tenancy.',
     ),
+    rate_limits: Section(
+      {
+        enabled: Type.Union([Type.Literal('auto'), Type.Boolean()], { default: 'auto', description: 'auto: on when auth is on (per-tenant limits), off for the single-user default.' }),
+        write_requests_per_second: Int(100, 1, 'Write requests per second per tenant (burst: one second).'),
+        query_requests_per_second: Int(50, 1, 'Query requests per second per tenant.'),
+        metrics_per_second: Int(10_000, 1, 'Points written per second per tenant (a batch may overdraw once, then waits).'),
+        concurrent_queries: Int(10, 1, 'Queries one tenant may run at once.'),
+        tenants: Type.Record(
+          Type.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' }),
+          Type.Object(
+            {
+              write_requests_per_second: Type.Optional(Type.Integer({ minimum: 1 })),
+              query_requests_per_second: Type.Optional(Type.Integer({ minimum: 1 })),
+              metrics_per_second: Type.Optional(Type.Integer({ minimum: 1 })),
+              concurrent_queries: Type.Optional(Type.Integer({ minimum: 1 })),
+            },
+            { additionalProperties: false },
+          ),
+          { default: {}, description: 'Per-tenant overrides, e.g. {big_customer: {metrics_per_second: 200000}}.' },
+        ),
+      },
+      'Per-tenant rate limits (token buckets).',
+    ),
     storage: Section(
       {
         data_dir: Type.String({ default: './data', description: 'Data directory of the embedded engine (ignored when storage.clickhouse.url is set).' }),

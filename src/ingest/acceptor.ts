@@ -6,6 +6,12 @@ import { resolveWriteBody } from './resolve.js';
 import type { SeriesCache } from './series-cache.js';
 import type { PointError, ValidationLimits, WriteBatch } from './types.js';
 
+/**
+ * Called with a write's valid point count after validation and before storing; throws to refuse
+ * the write (the points-per-second limit).
+ */
+export type Admit = (points: number) => void;
+
 /** The answer to a write: 200 when every metric was stored, 207 when some were rejected. */
 export interface WriteResult {
   status: 200 | 207;
@@ -44,19 +50,19 @@ export class Acceptor {
    * A write from the raw JSON bytes: the byte-level fast lane when the body is in the common
    * shape and fully valid, else `JSON.parse` and the general path (which reports every error).
    */
-  async writeBytes(body: Buffer, tenant: string): Promise<WriteResult> {
+  async writeBytes(body: Buffer, tenant: string, admit?: Admit): Promise<WriteResult> {
     const batch = fastResolve(body, { tenant, limits: this.#o.limits, maxBatchSize: this.#o.maxBatchSize, now: this.#now(), cache: this.#o.cache, scratch: this.#scratch });
-    if (batch !== null) return this.#store(batch, []);
+    if (batch !== null) return this.#store(batch, [], admit);
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch (err) {
       throw commonErrors.create('INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`);
     }
-    return this.write(parsed, tenant);
+    return this.write(parsed, tenant, admit);
   }
 
-  async write(body: unknown, tenant: string): Promise<WriteResult> {
+  async write(body: unknown, tenant: string, admit?: Admit): Promise<WriteResult> {
     const { batch, errors } = resolveWriteBody(body, {
       tenant,
       limits: this.#o.limits,
@@ -74,10 +80,11 @@ export class Acceptor {
         { accepted: 0, rejected: errors.length, errors: errors.slice(0, MAX_ERRORS_IN_DETAILS) },
       );
     }
-    return this.#store(batch, errors);
+    return this.#store(batch, errors, admit);
   }
 
-  async #store(batch: WriteBatch, errors: PointError[]): Promise<WriteResult> {
+  async #store(batch: WriteBatch, errors: PointError[], admit: Admit | undefined): Promise<WriteResult> {
+    if (admit !== undefined && batch.points > 0) admit(batch.points);
     await this.#o.queue.enqueue(batch);
     this.#o.cache.markStored(batch.newSeries);
     return { status: errors.length > 0 ? 207 : 200, accepted: batch.points, rejected: errors.length, errors };

@@ -8,4 +8,4 @@ export { DEFAULT_VALIDATION_LIMITS, NAME_PATTERN, RESERVED_DIMENSION_KEYS, valid
 export type { MetricPoint, NewSeries, PointError, ValidationLimits, WriteBatch } from './types.js';
 export { Acceptor } from './acceptor.js';
 export { fastResolve } from './fast-batch.js';
-export type { AcceptorOptions, WriteResult } from './acceptor.js';
+export type { AcceptorOptions, Admit, WriteResult } from './acceptor.js';

@@ -45,6 +45,7 @@ export class SelfMetrics {
   readonly queryErrors = new Counter({ name: 'luminate_query_errors_total', help: 'Failed queries, by type and error code.', labelNames: ['query_type', 'code'], registers: [this.registry] });
   readonly queryLatency = new Histogram({ name: 'luminate_query_latency_seconds', help: 'Query latency, by type.', labelNames: ['query_type'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly queryResultPoints = new Histogram({ name: 'luminate_query_result_points', help: 'Points (or groups, or values) returned per query.', buckets: [0, 1, 10, 100, 1000, 5000, 10000], registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'luminate_rate_limit_exceeded_total', help: 'Requests refused by a rate limit, by tenant and limit.', labelNames: ['tenant_id', 'limit'], registers: [this.registry] });
   readonly activeQueries = new Gauge({ name: 'luminate_active_queries', help: 'Queries running now.', registers: [this.registry] });
   readonly flushLatency = new Histogram({ name: 'luminate_flush_latency_seconds', help: 'Time to insert one group-commit flush into storage.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly flushPoints = new Histogram({ name: 'luminate_flush_points', help: 'Points per group-commit flush.', buckets: [1, 10, 100, 1000, 10000, 50000, 100000, 500000], registers: [this.registry] });

@@ -25,6 +25,8 @@ describe('POST /api/v1/write', () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ accepted: 2, rejected: 0, errors: [] });
     expect(await countOf('w_ok')).toBe(2);
+    // The single-user default (auth off) has no rate limits.
+    expect(r.headers.get('x-ratelimit-limit')).toBeNull();
   });
 
   it('answers 207 with per-item errors and stores the valid items', async () => {
