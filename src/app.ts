@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { bearerToken, createTokenVerifier } from './api/auth.js';
+import { bearerToken, createTokenVerifier, type AuthContext } from './api/auth.js';
+import { adminRoutes } from './api/admin.js';
 import { discoveryRoutes } from './api/discovery.js';
 import { RateLimiter, rateLimitHeaders } from './api/rate-limit.js';
 import { registerBodyHandling } from './api/body.js';
@@ -56,11 +57,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Auth runs before the body is read, so an unauthenticated 10 MB body costs nothing.
   app.decorateRequest('auth', null);
   if (config.auth.enabled) {
-    const verifier = createTokenVerifier(config.auth);
+    const a = config.auth;
+    const jwt = a.jwt_secret !== '' || a.jwt_public_key_path !== '' || a.jwks_url !== '' ? createTokenVerifier(a) : null;
+    const { apiKeys } = deps.luminate;
+    const authenticate = async (token: string): Promise<AuthContext> => {
+      if (token.startsWith('lmk_')) {
+        const key = await apiKeys.verify(token);
+        if (key === null) throw apiErrors.create('UNAUTHORIZED', 'API key is unknown or revoked');
+        return { tenant: key.tenant, scopes: new Set(key.scopes) };
+      }
+      if (jwt === null) throw apiErrors.create('UNAUTHORIZED', 'this server accepts API keys (lmk_…) only; no JWT key is configured');
+      return jwt.verify(token);
+    };
     app.addHook('onRequest', async (req) => {
       const scope = req.routeOptions.config.scope;
       if (scope === undefined) return;
-      const auth = await verifier.verify(bearerToken(req.headers.authorization));
+      const auth = await authenticate(bearerToken(req.headers.authorization));
       if (!auth.scopes.has(scope)) {
         throw apiErrors.create('FORBIDDEN', `token lacks the ${scope} scope`, { required_scope: scope, scopes: [...auth.scopes] });
       }
@@ -101,6 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(queryRoutes, routeOptions);
   await app.register(discoveryRoutes, routeOptions);
   await app.register(healthRoutes, routeOptions);
+  await app.register(adminRoutes, routeOptions);
   if (config.metrics.enabled) await app.register(selfMetricsRoutes, { ...routeOptions, path: config.metrics.path });
   return app;
 }

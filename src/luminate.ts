@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
 import { durationMs, type Config } from './config/index.js';
 import { Acceptor, SeriesCache, type Admit, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
 import { Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget } from './storage/index.js';
+import { ApiKeys, openMetaDb, type MetaDb, type MetaTarget } from './meta/index.js';
 import { SelfMetrics } from './telemetry/index.js';
 import { VERSION } from './version.js';
 
@@ -29,6 +31,8 @@ export interface Luminate {
   readonly queue: WriteQueue;
   /** Luminate's own metrics (`GET /metrics`). */
   readonly selfMetrics: SelfMetrics;
+  /** API keys in the metadata store. */
+  readonly apiKeys: ApiKeys;
   /** `admit` is called with the valid point count before storing (rate limits); it may throw. */
   write(body: unknown, tenant?: string, admit?: Admit): Promise<WriteResult>;
   /** A write from the raw JSON bytes of a request (the HTTP path). */
@@ -56,6 +60,12 @@ export function engineTargetOf(config: Config): EngineTarget {
   return ch.url !== ''
     ? { type: 'server', url: ch.url, username: ch.username, password: ch.password }
     : { type: 'embedded', dataDir: config.storage.data_dir };
+}
+
+export function metaTargetOf(config: Config): MetaTarget {
+  const m = config.meta;
+  if (m.postgres_url !== '') return { type: 'postgres', url: m.postgres_url };
+  return { type: 'sqlite', path: m.sqlite_path !== '' ? m.sqlite_path : join(config.storage.data_dir, 'luminate-meta.sqlite') };
 }
 
 export function validationLimitsOf(config: Config): ValidationLimits {
@@ -104,6 +114,15 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     throw new Error(`cannot prepare storage (${target.type === 'embedded' ? `data dir ${target.dataDir}` : target.url}): ${errorMessage(err)}`, { cause: err });
   }
 
+  let meta: MetaDb;
+  try {
+    meta = await openMetaDb(metaTargetOf(config));
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw new Error(`cannot open the metadata store: ${errorMessage(err)}`, { cause: err });
+  }
+  const apiKeys = new ApiKeys(meta);
+
   const bus = deps.bus ?? createInProcessEventBus((err) => log?.error({ err }, 'event handler failed'));
   const discovery = deps.discovery ?? createInProcessDiscovery();
   const bw = config.batch_write;
@@ -138,6 +157,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     discovery,
     queue,
     selfMetrics,
+    apiKeys,
     write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
     writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),
     query: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeQuery(() => querier.query(body, tenant)),
@@ -163,6 +183,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
         for (const role of ALL_ROLES) await discovery.deregister(`${instanceId}:${role}`);
         await bus.close();
         await discovery.close();
+        await meta.close();
         await store.close();
       })();
       return closed;

@@ -6,7 +6,8 @@ import { buildApp } from './app.js';
 import { USAGE, parseCommand } from './cli/args.js';
 import { createLogger } from './cli/logger.js';
 import { ConfigError, durationMs, loadConfig } from './config/index.js';
-import { createLuminate } from './luminate.js';
+import { createLuminate, metaTargetOf } from './luminate.js';
+import { ApiKeys, openMetaDb } from './meta/index.js';
 import { VERSION } from './version.js';
 
 async function serve(cmd: Extract<ReturnType<typeof parseCommand>, { type: 'serve' }>): Promise<void> {
@@ -64,6 +65,30 @@ async function serve(cmd: Extract<ReturnType<typeof parseCommand>, { type: 'serv
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** `luminate apikey …`: works on the metadata store directly (a running server may share it). */
+async function apikey(cmd: Extract<ReturnType<typeof parseCommand>, { type: 'apikey-create' | 'apikey-list' | 'apikey-revoke' }>): Promise<void> {
+  const config = loadConfig({ file: cmd.config, env: process.env, overrides: cmd.dataDir !== undefined ? { storage: { data_dir: cmd.dataDir } } : {} });
+  const meta = await openMetaDb(metaTargetOf(config));
+  try {
+    const keys = new ApiKeys(meta);
+    if (cmd.type === 'apikey-create') {
+      const k = await keys.create({ tenant: cmd.tenant, scopes: cmd.scopes, ...(cmd.name !== undefined ? { name: cmd.name } : {}) });
+      process.stdout.write(`${k.key}\n`);
+      process.stderr.write(`API key ${k.id} for tenant ${k.tenant} (scopes ${k.scopes.join(',')}). Store it now: it is not shown again.\n`);
+    } else if (cmd.type === 'apikey-list') {
+      const rows = await keys.list(cmd.tenant);
+      process.stdout.write(['id\ttenant\tname\tscopes\tcreated_at\trevoked_at', ...rows.map((k) => [k.id, k.tenant, k.name, k.scopes.join(','), k.created_at, k.revoked_at ?? ''].join('\t'))].join('\n') + '\n');
+    } else if (await keys.revoke(cmd.id)) {
+      process.stdout.write(`revoked ${cmd.id}\n`);
+    } else {
+      process.stderr.write(`luminate: no live API key ${cmd.id}\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await meta.close();
+  }
+}
+
 async function main(): Promise<void> {
   const cmd = parseCommand(process.argv.slice(2));
   switch (cmd.type) {
@@ -79,6 +104,11 @@ async function main(): Promise<void> {
       return;
     case 'serve':
       await serve(cmd);
+      return;
+    case 'apikey-create':
+    case 'apikey-list':
+    case 'apikey-revoke':
+      await apikey(cmd);
   }
 }
 

@@ -17,6 +17,17 @@ describe('parseCommand', () => {
     expect(parseCommand(['-v'])).toEqual({ type: 'version' });
   });
 
+  it('parses apikey create, list and revoke', () => {
+    expect(parseCommand(['apikey', 'create', '--tenant', 'acme', '--scopes', 'read, write', '--name', 'ci', '--data-dir', '/d'])).toEqual({
+      type: 'apikey-create', tenant: 'acme', scopes: ['read', 'write'], name: 'ci', dataDir: '/d',
+    });
+    expect(parseCommand(['apikey', 'list', '--tenant', 'acme'])).toEqual({ type: 'apikey-list', tenant: 'acme' });
+    expect(parseCommand(['apikey', 'revoke', 'abc', '--config', 'c.yaml'])).toEqual({ type: 'apikey-revoke', id: 'abc', config: 'c.yaml' });
+    expect(parseCommand(['apikey', 'create', '--tenant', 'acme', '--scopes', 'root'])).toMatchObject({ type: 'error' });
+    expect(parseCommand(['apikey', 'create', '--scopes', 'read'])).toMatchObject({ type: 'error' });
+    expect(parseCommand(['apikey', 'revoke'])).toMatchObject({ type: 'error' });
+  });
+
   it('reports mistakes', () => {
     expect(parseCommand(['serv'])).toMatchObject({ type: 'error', message: 'unknown command serv' });
     expect(parseCommand(['serve', '--port', 'x'])).toMatchObject({ type: 'error' });

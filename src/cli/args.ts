@@ -4,8 +4,13 @@ export const USAGE = `Usage: luminate <command> [options]
 
 Commands:
   serve                 Run every role (acceptor, writer, querier, router, web) in one process.
+  apikey create --tenant T --scopes read,write[,admin] [--name N]
+                        Create an API key; it is printed once, on stdout.
+  apikey list [--tenant T]
+                        List keys (never their secrets).
+  apikey revoke ID      Revoke a key.
 
-Options for serve:
+Options for serve (--config and --data-dir also for apikey):
   --config FILE         YAML configuration file (docs/config.md). Default: none (built-in defaults).
   --data-dir DIR        Embedded engine data directory (storage.data_dir). Default: ./data
   --port N              HTTP port (server.port). Default: 8080
@@ -17,10 +22,15 @@ Options for serve:
 Environment: LUMINATE_<SECTION>_<KEY> overrides any configuration key,
 e.g. LUMINATE_SERVER_PORT=9090 or LUMINATE_BATCH_WRITE_FLUSH_INTERVAL=50ms.`;
 
+export type ApiKeyScope = 'read' | 'write' | 'admin';
+
 export type Command =
   | { type: 'help' }
   | { type: 'version' }
   | { type: 'serve'; config?: string; dataDir?: string; port?: number; host?: string }
+  | { type: 'apikey-create'; config?: string; dataDir?: string; tenant: string; scopes: ApiKeyScope[]; name?: string }
+  | { type: 'apikey-list'; config?: string; dataDir?: string; tenant?: string }
+  | { type: 'apikey-revoke'; config?: string; dataDir?: string; id: string }
   | { type: 'error'; message: string };
 
 /** Parses the command line (without node and script). Pure, so it is unit tested. */
@@ -35,6 +45,9 @@ export function parseCommand(argv: readonly string[]): Command {
         'data-dir': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        tenant: { type: 'string' },
+        scopes: { type: 'string' },
+        name: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -47,6 +60,19 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.version) return { type: 'version' };
   const [command, ...rest] = positionals;
   if (command === undefined) return { type: 'help' };
+  const where = { ...(values.config !== undefined ? { config: values.config } : {}), ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}) };
+  if (command === 'apikey') {
+    const [sub, ...args] = rest;
+    if (sub === 'create') {
+      if (values.tenant === undefined || !/^[A-Za-z0-9_.-]{1,128}$/.test(values.tenant)) return { type: 'error', message: 'apikey create needs --tenant matching ^[A-Za-z0-9_.-]{1,128}$' };
+      const scopes = (values.scopes ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      if (scopes.length === 0 || !scopes.every((x) => x === 'read' || x === 'write' || x === 'admin')) return { type: 'error', message: 'apikey create needs --scopes, a comma list of read, write, admin' };
+      return { type: 'apikey-create', ...where, tenant: values.tenant, scopes: scopes, ...(values.name !== undefined ? { name: values.name } : {}) };
+    }
+    if (sub === 'list') return { type: 'apikey-list', ...where, ...(values.tenant !== undefined ? { tenant: values.tenant } : {}) };
+    if (sub === 'revoke' && args.length === 1) return { type: 'apikey-revoke', ...where, id: args[0]! };
+    return { type: 'error', message: 'usage: luminate apikey create|list|revoke (see --help)' };
+  }
   if (command !== 'serve') return { type: 'error', message: `unknown command ${command}` };
   if (rest.length > 0) return { type: 'error', message: `unexpected argument ${rest[0]}` };
   const out: Extract<Command, { type: 'serve' }> = { type: 'serve' };

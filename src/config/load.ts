@@ -71,8 +71,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   }
   const a = config.auth;
   const sources = [a.jwt_secret, a.jwt_public_key_path, a.jwks_url].filter((x) => x !== '').length;
-  if (problems.length === 0 && a.enabled && sources !== 1) {
-    problems.push(`auth.enabled needs exactly one of auth.jwt_secret, auth.jwt_public_key_path, auth.jwks_url (${sources} set)`);
+  if (problems.length === 0 && a.enabled && sources > 1) {
+    problems.push(`auth takes at most one of auth.jwt_secret, auth.jwt_public_key_path, auth.jwks_url (${sources} set)`);
   }
   const bw = config.batch_write;
   if (problems.length === 0 && bw.max_buffered_points < bw.max_batch_size) {

@@ -25,8 +25,8 @@ export const ConfigSchema = Type.Object(
     ),
     auth: Section(
       {
-        enabled: Type.Boolean({ default: false, description: 'Require a bearer token (JWT) on the API. Off: one tenant, `default`, for local use.' }),
-        jwt_secret: Type.String({ default: '', description: 'HS256 shared secret (use ${ENV_VAR} or LUMINATE_AUTH_JWT_SECRET). One of jwt_secret, jwt_public_key_path, jwks_url.' }),
+        enabled: Type.Boolean({ default: false, description: 'Require a bearer token (JWT or API key) on the API. Off: one tenant, `default`, for local use.' }),
+        jwt_secret: Type.String({ default: '', description: 'HS256 shared secret (use ${ENV_VAR} or LUMINATE_AUTH_JWT_SECRET). At most one of jwt_secret, jwt_public_key_path, jwks_url; none: API keys only.' }),
         jwt_public_key_path: Type.String({ default: '', description: 'PEM public key file for RS256 (RSA) or ES256 (EC P-256) tokens.' }),
         jwks_url: Type.String({ default: '', description: 'JWKS URL of the token issuer (keys fetched and cached; RS256/ES256).' }),
         issuer: Type.String({ default: '', description: 'If set, tokens must carry this `iss`.' }),
@@ -73,6 +73,13 @@ export const ConfigSchema = Type.Object(
         ),
       },
       'Where metrics are stored.',
+    ),
+    meta: Section(
+      {
+        sqlite_path: Type.String({ default: '', description: 'SQLite file for metadata (API keys, later dashboards). Empty: luminate-meta.sqlite in storage.data_dir.' }),
+        postgres_url: Type.String({ default: '', description: 'PostgreSQL URL for metadata in cluster mode (e.g. postgres://user@host:5432/luminate); overrides sqlite_path.' }),
+      },
+      'Metadata store.',
     ),
     batch_write: Section(
       {

@@ -1,0 +1,4 @@
+export { API_KEY_PATTERN, ApiKeys } from './api-keys.js';
+export type { ApiKeyInfo, CreatedApiKey, KeyScope } from './api-keys.js';
+export { openMetaDb } from './store.js';
+export type { MetaDatabase, MetaDb, MetaTarget } from './store.js';
