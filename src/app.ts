@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { bearerToken, createTokenVerifier, type AuthContext } from './api/auth.js';
 import { adminRoutes } from './api/admin.js';
+import { registerOpenApi } from './api/openapi.js';
 import { discoveryRoutes } from './api/discovery.js';
 import { RateLimiter, rateLimitHeaders } from './api/rate-limit.js';
 import { registerBodyHandling } from './api/body.js';
@@ -81,6 +82,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   }
 
   registerBodyHandling(app, { gzip: config.batch_write.compression });
+  // Route schemas are the documented contract (OpenAPI); requests are validated by the capability
+  // code, answers serialized as plain JSON, so HTTP and the embedded library behave the same.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await registerOpenApi(app);
 
   app.setErrorHandler((err, req, reply) => {
     const e = toLuminateError(err, bodyLimit);

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { NAME_PATTERN } from '../ingest/index.js';
 import { queryErrors } from '../query/index.js';
+import { Type } from '@sinclair/typebox';
+import { ErrorEnvelope, Names, authErrors } from './schemas.js';
 import type { RouteOptions } from './types.js';
 
 interface NameParams {
@@ -22,15 +24,21 @@ function checkMetricName(name: string): void {
 
 /** Discovery for UIs: metric names, their dimension keys, and a key's values (most frequent first). */
 export const discoveryRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf }) => {
-  const read = { config: { scope: 'read' as const } };
-  app.get('/api/v1/metrics', read, async (req) => luminate.listMetrics(tenantOf(req)));
+  const read = { scope: 'read' as const };
+  const doc = (summary: string, extra: object = {}) => ({ summary, tags: ['discovery'], security: [{ bearer: [] }], response: { 200: Names, 400: ErrorEnvelope, 404: ErrorEnvelope, ...authErrors }, ...extra });
+  const name = Type.Object({ name: Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }) });
+  app.get('/api/v1/metrics', { config: read, schema: doc('Metric names of the caller\'s tenant') }, async (req) => luminate.listMetrics(tenantOf(req)));
 
-  app.get<{ Params: NameParams }>('/api/v1/metrics/:name/dimensions', read, async (req) => {
+  app.get<{ Params: NameParams }>('/api/v1/metrics/:name/dimensions', { config: read, schema: doc('Dimension keys of a metric', { params: name }) }, async (req) => {
     checkMetricName(req.params.name);
     return luminate.listDimensions(req.params.name, tenantOf(req));
   });
 
-  app.get<{ Params: ValuesParams; Querystring: ValuesQuery }>('/api/v1/metrics/:name/dimensions/:key/values', read, async (req) => {
+  const valuesSchema = doc('Values of a dimension, most frequent first', {
+    params: Type.Object({ name: Type.String(), key: Type.String() }),
+    querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, default: 100 })), prefix: Type.Optional(Type.String()) }),
+  });
+  app.get<{ Params: ValuesParams; Querystring: ValuesQuery }>('/api/v1/metrics/:name/dimensions/:key/values', { config: read, schema: valuesSchema }, async (req) => {
     checkMetricName(req.params.name);
     const { limit, prefix } = req.query;
     let n: number | undefined;

@@ -6,7 +6,8 @@ import type { RouteOptions } from './types.js';
  * readable without a token by default so Prometheus can scrape it (DESIGN.md, "/metrics").
  */
 export const selfMetricsRoutes: FastifyPluginAsync<RouteOptions & { path: string }> = async (app, { luminate, path }) => {
-  app.get(path, async (_req, reply) => {
+  const schema = { summary: 'Luminate\'s own metrics (Prometheus text format)', tags: ['health'], produces: ['text/plain'] };
+  app.get(path, { schema }, async (_req, reply) => {
     const { contentType, body } = await luminate.selfMetrics.render();
     return reply.header('content-type', contentType).send(body);
   });

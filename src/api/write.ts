@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { commonErrors } from '../errors.js';
 import { rateLimitHeaders } from './rate-limit.js';
+import { ErrorEnvelope, authErrors } from './schemas.js';
 import type { RouteOptions } from './types.js';
 
 const WriteBody = Type.Object(
@@ -37,10 +38,14 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
       config: { scope: 'write' },
       // The request bucket is checked before the body is read; the points bucket once they are counted.
       ...(limiter ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => rateLimitHeaders(reply, limiter.admitWrite(tenantOf(req))) } : {}),
-      schema: { body: WriteBody, response: { 200: WriteResponse, 207: WriteResponse } },
-      // Items are validated by the acceptor, item by item, so one bad point yields 207 rather than
-      // failing the batch; the schema above documents the contract.
-      validatorCompiler: () => () => true,
+      schema: {
+        summary: 'Write a batch of metrics',
+        description: 'At most 10,000 metrics and 10 MB (before and after gzip). Items are validated one by one: a bad one is reported in a 207, the rest are stored. Answered once the points are stored.',
+        tags: ['write'],
+        security: [{ bearer: [] }],
+        body: WriteBody,
+        response: { 200: WriteResponse, 207: WriteResponse, 400: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope, 503: ErrorEnvelope, ...authErrors },
+      },
     },
     async (req, reply) => {
       const body = req.body as Buffer;
