@@ -120,7 +120,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(discoveryRoutes, routeOptions);
   await app.register(healthRoutes, routeOptions);
   await app.register(adminRoutes, routeOptions);
-  if (config.metrics.enabled) await app.register(selfMetricsRoutes, { ...routeOptions, path: config.metrics.path });
+  if (config.metrics.enabled) await app.register(selfMetricsRoutes, { ...routeOptions, path: config.metrics.path, requireAuth: config.metrics.require_auth });
   return app;
 }
 

@@ -123,6 +123,7 @@ export const ConfigSchema = Type.Object(
         enabled: Type.Boolean({ default: true, description: 'Serve Luminate\'s own metrics in Prometheus text format.' }),
         path: Type.String({ default: '/metrics', pattern: '^/[A-Za-z0-9/_.-]*$', description: 'Path of the Prometheus endpoint.' }),
         interval: Duration('10s', 'How long storage figures (size, series counts) are reused between scrapes.'),
+        require_auth: Type.Boolean({ default: false, description: 'With auth on, make the metrics endpoint admin-only (it is open by default so Prometheus can scrape it).' }),
       },
       'Self-monitoring (luminate_* metrics).',
     ),
