@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
 import { durationMs, type Config } from './config/index.js';
-import { Acceptor, SeriesCache, type Admit, type ValidationLimits, type WriteResult } from './ingest/index.js';
+import { Acceptor, SeriesCache, metricIdOf, type Admit, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
-import { Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget } from './storage/index.js';
-import { ApiKeys, openMetaDb, type MetaDb, type MetaTarget } from './meta/index.js';
+import { RetentionManager, Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget } from './storage/index.js';
+import { ApiKeys, RetentionPolicies, openMetaDb, type MetaDb, type MetaTarget } from './meta/index.js';
 import { SelfMetrics } from './telemetry/index.js';
 import { VERSION } from './version.js';
 
@@ -33,6 +33,10 @@ export interface Luminate {
   readonly selfMetrics: SelfMetrics;
   /** API keys in the metadata store. */
   readonly apiKeys: ApiKeys;
+  /** Sets a tenant's retention for one metric (0 keeps it forever) and re-applies the engine rules. */
+  setRetention(tenant: string, metric: string, retentionSeconds: number): Promise<{ applied_at: string }>;
+  /** Deletes a tenant's points of one metric older than `before` (unix ms); returns how many. */
+  deleteBefore(tenant: string, metric: string, before: number): Promise<number>;
   /** `admit` is called with the valid point count before storing (rate limits); it may throw. */
   write(body: unknown, tenant?: string, admit?: Admit): Promise<WriteResult>;
   /** A write from the raw JSON bytes of a request (the HTTP path). */
@@ -103,9 +107,6 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   try {
     const applied = await store.migrate();
     if (applied.length > 0) log?.info({ versions: applied }, 'schema migrations applied');
-    if (await store.applyRetention(durationMs(config.retention.default_retention) / 1000)) {
-      log?.info({ default_retention: config.retention.default_retention }, 'retention updated');
-    }
     await store.client.command({
       query: `ALTER TABLE ${store.db}.samples MODIFY SETTING merge_with_ttl_timeout = ${Math.max(60, Math.floor(durationMs(config.retention.cleanup_interval) / 1000))}`,
     });
@@ -122,6 +123,25 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     throw new Error(`cannot open the metadata store: ${errorMessage(err)}`, { cause: err });
   }
   const apiKeys = new ApiKeys(meta);
+  const policies = new RetentionPolicies(meta);
+  const retention = new RetentionManager({
+    store,
+    defaultSeconds: durationMs(config.retention.default_retention) / 1000,
+    patterns: config.retention.policies.map((p) => ({ pattern: p.metric_pattern, seconds: durationMs(p.retention) / 1000 })),
+    explicit: async () => (await policies.list()).map((p) => ({ tenant: p.tenant, metric: p.metric, seconds: p.retention_seconds })),
+  });
+  try {
+    log?.info({ ttl: await retention.apply() }, 'retention rules applied');
+  } catch (err) {
+    await meta.close();
+    await store.close().catch(() => {});
+    throw new Error(`cannot apply retention rules: ${errorMessage(err)}`, { cause: err });
+  }
+  // New metrics may match a pattern: recompute the rules every cleanup interval.
+  const cleanup = setInterval(() => {
+    retention.apply().catch((err: unknown) => log?.error({ err: errorMessage(err) }, 'retention update failed'));
+  }, durationMs(config.retention.cleanup_interval));
+  cleanup.unref();
 
   const bus = deps.bus ?? createInProcessEventBus((err) => log?.error({ err }, 'event handler failed'));
   const discovery = deps.discovery ?? createInProcessDiscovery();
@@ -158,6 +178,20 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     queue,
     selfMetrics,
     apiKeys,
+    async setRetention(tenant, metric, retentionSeconds) {
+      const p = await policies.set(tenant, metric, retentionSeconds);
+      await retention.apply();
+      return { applied_at: p.updated_at };
+    },
+    async deleteBefore(tenant, metric, before) {
+      const params = { mid: BigInt(metricIdOf(tenant, metric)), before };
+      const where = `metric_id = {mid:UInt64} AND ts < fromUnixTimestamp64Milli({before:Int64}, 'UTC')`;
+      const [row] = await store.rows<{ c: string }>(`SELECT toString(count()) AS c FROM ${store.db}.samples WHERE ${where}`, { params });
+      const count = Number(row?.c ?? 0);
+      // A lightweight delete: rows are masked at once and dropped by merges.
+      if (count > 0) await store.client.command({ query: `DELETE FROM ${store.db}.samples WHERE ${where}`, query_params: params });
+      return count;
+    },
     write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
     writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),
     query: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeQuery(() => querier.query(body, tenant)),
@@ -179,6 +213,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     },
     close() {
       closed ??= (async () => {
+        clearInterval(cleanup);
         await queue.close();
         for (const role of ALL_ROLES) await discovery.deregister(`${instanceId}:${role}`);
         await bus.close();

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { KeyScope } from '../meta/index.js';
 import { Type } from '@sinclair/typebox';
+import { NAME_PATTERN } from '../ingest/index.js';
+import { parseRfc3339 } from '../query/index.js';
 import { apiErrors } from './errors.js';
 import { ApiKeyInfo, ErrorEnvelope, authErrors } from './schemas.js';
 import type { RouteOptions } from './types.js';
@@ -10,7 +12,7 @@ const admin = { scope: 'admin' as const };
 const tags = ['admin'];
 const security = [{ bearer: [] }];
 
-/** Administration (admin scope): the caller's tenant's API keys. */
+/** Administration (admin scope): the caller's tenant's API keys, retention and deletes. */
 export const adminRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf }) => {
   app.get('/api/v1/admin/apikeys', { config: admin, schema: { summary: 'API keys of the caller\'s tenant', tags, security, response: { 200: Type.Array(ApiKeyInfo), ...authErrors } } }, async (req) =>
     luminate.apiKeys.list(tenantOf(req)),
@@ -42,5 +44,45 @@ export const adminRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
       throw apiErrors.create('NOT_FOUND', `no live API key ${req.params.id} for this tenant`, { id: req.params.id });
     }
     return reply.code(204).send();
+  });
+
+  const retentionSchema = {
+    summary: 'Set the retention of one metric of the caller\'s tenant',
+    description: 'Applied by the engine as a TTL rule (rows are dropped by merges, not deleted one by one). 0 keeps the metric forever.',
+    tags,
+    security,
+    body: Type.Object({ metric_name: Type.String({ pattern: NAME_PATTERN.source }), retention_days: Type.Integer({ minimum: 0, maximum: 36_500 }) }),
+    response: { 200: Type.Object({ metric_name: Type.String(), retention_days: Type.Integer(), applied_at: Type.String({ format: 'date-time' }) }), 400: ErrorEnvelope, ...authErrors },
+  };
+  app.post<{ Body: unknown }>('/api/v1/admin/retention', { config: admin, schema: retentionSchema }, async (req) => {
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { metric_name?: unknown; retention_days?: unknown };
+    const name = body.metric_name;
+    const days = body.retention_days;
+    if (typeof name !== 'string' || name.length > 256 || !NAME_PATTERN.test(name)) {
+      throw apiErrors.create('INVALID_REQUEST', `metric_name must match ${NAME_PATTERN.source}`, { field: 'metric_name' });
+    }
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 36_500) {
+      throw apiErrors.create('INVALID_REQUEST', 'retention_days must be an integer from 0 (keep forever) to 36500', { field: 'retention_days' });
+    }
+    const { applied_at } = await luminate.setRetention(tenantOf(req), name, days * 86_400);
+    return { metric_name: name, retention_days: days, applied_at };
+  });
+
+  const deleteSchema = {
+    summary: 'Delete the caller\'s points of one metric older than a time',
+    tags,
+    security,
+    params: Type.Object({ name: Type.String({ pattern: NAME_PATTERN.source }) }),
+    querystring: Type.Object({ before: Type.String({ description: 'RFC 3339 or unix milliseconds' }) }),
+    response: { 200: Type.Object({ metric_name: Type.String(), before: Type.Integer(), deleted_points: Type.Integer() }), 400: ErrorEnvelope, ...authErrors },
+  };
+  app.delete<{ Params: { name: string }; Querystring: { before?: string } }>('/api/v1/admin/metrics/:name', { config: admin, schema: deleteSchema }, async (req) => {
+    const name = req.params.name;
+    if (name.length > 256 || !NAME_PATTERN.test(name)) throw apiErrors.create('INVALID_REQUEST', `metric name must match ${NAME_PATTERN.source}`, { field: 'name' });
+    const raw = req.query.before;
+    const before = raw === undefined ? null : /^\d{1,16}$/.test(raw) ? Number(raw) : parseRfc3339(raw);
+    if (before === null) throw apiErrors.create('INVALID_REQUEST', '?before= is required: an RFC 3339 time or unix milliseconds', { field: 'before' });
+    const deleted = await luminate.deleteBefore(tenantOf(req), name, before);
+    return { metric_name: name, before, deleted_points: deleted };
   });
 };

@@ -13,8 +13,13 @@ export function registerBodyHandling(app: FastifyInstance, opts: { gzip: boolean
   // Only the types an endpoint documents are accepted (Fastify's default text/plain parser would let
   // any text reach a JSON endpoint); ingest protocols register their own parsers.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
+    // Clients often send Content-Type on DELETE/GET without a body: nothing to parse then.
+    if (text.length === 0 && (req.method === 'DELETE' || req.method === 'GET' || req.method === 'HEAD')) {
+      done(null, undefined);
+      return;
+    }
     if (text.length === 0) {
       done(commonErrors.create('INVALID_JSON', 'request body is empty; send a JSON document'), undefined);
       return;

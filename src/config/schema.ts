@@ -114,7 +114,14 @@ export const ConfigSchema = Type.Object(
     retention: Section(
       {
         default_retention: Duration('30d', 'Samples older than this are removed by the engine (table TTL); 0d keeps everything.'),
-        cleanup_interval: Duration('1h', 'How often the engine is asked to drop expired data (TTL merge interval).'),
+        cleanup_interval: Duration('1h', 'How often retention rules are recomputed (new metrics) and expired data is dropped by merges.'),
+        policies: Type.Array(
+          Type.Object(
+            { metric_pattern: Type.String({ minLength: 1, description: '* matches any characters, e.g. debug_*' }), retention: Type.String({ pattern: '^[0-9]+(ms|s|m|h|d|w)$' }) },
+            { additionalProperties: false },
+          ),
+          { default: [], description: 'Per-metric retention by name pattern, first match wins, all tenants; an admin-set policy for a tenant\'s metric takes precedence. 0d keeps forever.' },
+        ),
       },
       'Data retention.',
     ),

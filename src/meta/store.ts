@@ -18,8 +18,16 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
+export interface RetentionPoliciesTable {
+  tenant: string;
+  metric: string;
+  retention_seconds: number;
+  updated_at: string;
+}
+
 export interface MetaDatabase {
   api_keys: ApiKeysTable;
+  retention_policies: RetentionPoliciesTable;
   meta_migrations: { version: number; applied_at: Generated<string> };
 }
 
@@ -44,6 +52,18 @@ const MIGRATIONS: { version: number; statements: string[] }[] = [
         revoked_at TEXT
       )`,
       `CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant)`,
+    ],
+  },
+  {
+    version: 2,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS retention_policies (
+        tenant TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        retention_seconds BIGINT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, metric)
+      )`,
     ],
   },
 ];

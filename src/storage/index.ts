@@ -6,3 +6,6 @@ export { Store, engineErrorCode, errorMessage, isEngineTimeout, wrapEngineError 
 export type { QueryOptions, StoreOptions } from './store.js';
 export { WriteBuffer } from './write-buffer.js';
 export type { WriteBufferOptions } from './write-buffer.js';
+export { RetentionManager } from './retention-manager.js';
+export type { RetentionManagerOptions } from './retention-manager.js';
+export { buildTtlClause, globMatches } from './retention.js';

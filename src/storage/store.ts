@@ -76,20 +76,6 @@ export class Store {
     return applied;
   }
 
-  /** Sets (or removes, with 0) the default retention as a table TTL, only when it changed. */
-  async applyRetention(retentionSeconds: number): Promise<boolean> {
-    const [row] = await this.rows<{ engine_full: string }>(
-      `SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'samples'`,
-      { params: { db: this.db } },
-    );
-    const current = /TTL toDateTime\(ts\) \+ toIntervalSecond\((\d+)\)/.exec(row?.engine_full ?? '');
-    const currentSeconds = current ? Number(current[1]) : 0;
-    if (currentSeconds === retentionSeconds) return false;
-    const ttl = retentionSeconds > 0 ? `MODIFY TTL toDateTime(ts) + toIntervalSecond(${Math.floor(retentionSeconds)})` : 'REMOVE TTL';
-    await this.client.command({ query: `ALTER TABLE ${this.db}.samples ${ttl}`, clickhouse_settings: { materialize_ttl_after_modify: 0 } });
-    return true;
-  }
-
   /** Records series rows (idempotent: the table is a ReplacingMergeTree). */
   async insertSeries(series: readonly NewSeries[]): Promise<void> {
     if (series.length === 0) return;

@@ -22,6 +22,8 @@ const ENDPOINTS = [
   ['get', '/api/v1/admin/apikeys'],
   ['post', '/api/v1/admin/apikeys'],
   ['delete', '/api/v1/admin/apikeys/{id}'],
+  ['post', '/api/v1/admin/retention'],
+  ['delete', '/api/v1/admin/metrics/{name}'],
 ] as const;
 
 interface OpenApiDoc {

@@ -1,0 +1,40 @@
+/**
+ * Retention as engine TTL rules (seed 003 "Data Retention"): rows are dropped by the engine's
+ * merges, never deleted row by row. Each distinct retention gets one rule over its metric ids;
+ * the default rule covers every metric without a policy of its own.
+ *
+ *   TTL toDateTime(ts) + toIntervalSecond(604800) DELETE WHERE metric_id IN (…debug metrics…),
+ *       toDateTime(ts) + toIntervalSecond(2592000) DELETE WHERE metric_id NOT IN (…all with a policy…)
+ */
+export interface MetricRetention {
+  /** Decimal UInt64 metric id. */
+  metricId: string;
+  /** 0 keeps the metric forever. */
+  seconds: number;
+}
+
+/** `*` matches any run of characters; everything else is literal (seed: `debug_*`, `api_*`, `*`). */
+export function globMatches(pattern: string, name: string): boolean {
+  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(name);
+}
+
+/** The TTL clause for `samples`, or null when nothing expires. Deterministic for equal input. */
+export function buildTtlClause(explicit: readonly MetricRetention[], defaultSeconds: number): string | null {
+  const bySeconds = new Map<number, string[]>();
+  for (const e of explicit) {
+    if (!/^\d+$/.test(e.metricId)) throw new Error(`invalid metric id ${e.metricId}`);
+    const ids = bySeconds.get(e.seconds) ?? [];
+    ids.push(e.metricId);
+    bySeconds.set(e.seconds, ids);
+  }
+  const rules: string[] = [];
+  for (const [seconds, ids] of [...bySeconds].sort((a, b) => a[0] - b[0])) {
+    if (seconds > 0) rules.push(`toDateTime(ts) + toIntervalSecond(${seconds}) DELETE WHERE metric_id IN (${[...ids].sort().join(', ')})`);
+  }
+  if (defaultSeconds > 0) {
+    const all = explicit.map((e) => e.metricId).sort();
+    rules.push(`toDateTime(ts) + toIntervalSecond(${defaultSeconds}) DELETE${all.length > 0 ? ` WHERE metric_id NOT IN (${all.join(', ')})` : ''}`);
+  }
+  return rules.length > 0 ? rules.join(', ') : null;
+}
