@@ -1,5 +1,5 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwtFor } from '../helpers/auth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'metrics-auth-secret-0123456789-abcd';
@@ -11,8 +11,7 @@ afterAll(async () => {
   await s.close();
 });
 
-const token = (scopes: string[]) =>
-  new SignJWT({ tenant_id: 'ops', scopes }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+const token = (scopes: string[]) => jwtFor(SECRET, 'ops', scopes);
 
 describe('metrics.require_auth', () => {
   it('makes /metrics admin-only', async () => {

@@ -1,5 +1,5 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwtFor } from '../helpers/auth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'rate-limit-secret-0123456789-abcdef';
@@ -25,7 +25,7 @@ const tokens = new Map<string, string>();
 async function auth(tenant: string): Promise<Record<string, string>> {
   let t = tokens.get(tenant);
   if (t === undefined) {
-    t = await new SignJWT({ tenant_id: tenant, scopes: ['read', 'write'] }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+    t = await jwtFor(SECRET, tenant, ['read', 'write']);
     tokens.set(tenant, t);
   }
   return { authorization: `Bearer ${t}`, 'content-type': 'application/json' };

@@ -1,6 +1,6 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueryResponse } from '../../src/query/index.js';
+import { jwtFor } from '../helpers/auth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'retention-secret-0123456789-abcdefg';
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 const headers = async (tenant: string, scopes: string[]) => ({
-  authorization: `Bearer ${await new SignJWT({ tenant_id: tenant, scopes }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET))}`,
+  authorization: `Bearer ${await jwtFor(SECRET, tenant, scopes)}`,
   'content-type': 'application/json',
 });
 async function call(tenant: string, method: string, path: string, body?: unknown, scopes = ['read', 'write', 'admin']) {
