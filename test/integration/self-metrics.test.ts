@@ -49,7 +49,7 @@ const now = () => Date.now();
 describe('GET /metrics', () => {
   it('exposes the seed metrics in Prometheus text format, and they move as the server works', async () => {
     const before = await scrape();
-    for (const name of ['luminate_up', 'luminate_storage_health', 'luminate_storage_size_bytes', 'luminate_series_count', 'luminate_active_queries', 'luminate_write_buffer_points', 'luminate_process_cpu_user_seconds_total']) {
+    for (const name of ['luminate_up', 'luminate_storage_health', 'luminate_storage_size_bytes', 'luminate_series_count', 'luminate_active_queries', 'luminate_write_buffer_points', 'luminate_process_cpu_seconds_total', 'luminate_process_resident_memory_bytes', 'luminate_nodejs_heap_used_bytes']) {
       expect(before.families.has(name), name).toBe(true);
     }
     expect(value(before, 'luminate_up')).toBe(1);
@@ -83,5 +83,7 @@ describe('GET /metrics', () => {
     expect(value(after, 'luminate_cardinality_by_metric', { tenant_id: 'default', metric: 'sm_a' })).toBe(4);
     expect(value(after, 'luminate_storage_size_bytes')).toBeGreaterThan(0);
     expect(value(after, 'luminate_active_queries')).toBe(0);
+    expect(value(after, 'luminate_process_cpu_seconds_total')).toBeGreaterThan(value(before, 'luminate_process_cpu_seconds_total'));
+    expect(value(after, 'luminate_process_resident_memory_bytes')).toBeGreaterThan(50 * 2 ** 20);
   });
 });
