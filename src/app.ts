@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { bearerToken, createTokenVerifier, type AuthContext } from './api/auth.js';
+import { registerAuth } from './api/auth.js';
 import { adminRoutes } from './api/admin.js';
 import { registerOpenApi } from './api/openapi.js';
 import { discoveryRoutes } from './api/discovery.js';
@@ -55,31 +55,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     });
   }
 
-  // Auth runs before the body is read, so an unauthenticated 10 MB body costs nothing.
-  app.decorateRequest('auth', null);
-  if (config.auth.enabled) {
-    const a = config.auth;
-    const jwt = a.jwt_secret !== '' || a.jwt_public_key_path !== '' || a.jwks_url !== '' ? createTokenVerifier(a) : null;
-    const { apiKeys } = deps.luminate;
-    const authenticate = async (token: string): Promise<AuthContext> => {
-      if (token.startsWith('lmk_')) {
-        const key = await apiKeys.verify(token);
-        if (key === null) throw apiErrors.create('UNAUTHORIZED', 'API key is unknown or revoked');
-        return { tenant: key.tenant, scopes: new Set(key.scopes) };
-      }
-      if (jwt === null) throw apiErrors.create('UNAUTHORIZED', 'this server accepts API keys (lmk_…) only; no JWT key is configured');
-      return jwt.verify(token);
-    };
-    app.addHook('onRequest', async (req) => {
-      const scope = req.routeOptions.config.scope;
-      if (scope === undefined) return;
-      const auth = await authenticate(bearerToken(req.headers.authorization));
-      if (!auth.scopes.has(scope)) {
-        throw apiErrors.create('FORBIDDEN', `token lacks the ${scope} scope`, { required_scope: scope, scopes: [...auth.scopes] });
-      }
-      req.auth = auth;
-    });
-  }
+  registerAuth(app, config.auth, deps.luminate.apiKeys);
 
   registerBodyHandling(app, { gzip: config.batch_write.compression });
   // Route schemas are the documented contract (OpenAPI); requests are validated by the capability
@@ -91,12 +67,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.setErrorHandler((err, req, reply) => {
     const e = toLuminateError(err, bodyLimit);
     if (e.status >= 500) req.log.error({ err: e.cause ?? err, code: e.code }, e.message);
-    if (e.status === 503) reply.header('retry-after', String(e.code === 'BUFFER_FULL' ? 1 : 5));
+    // Errors that know when to come back say so in details.retry_after_seconds; other 503s: 5 s.
+    const retryAfter = e.details.retry_after_seconds;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+    else if (e.status === 503) reply.header('retry-after', '5');
     if (e.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="luminate"');
     if (e.code === 'RATE_LIMIT_EXCEEDED') {
-      const d = e.details as { value: number; remaining: number; reset: number; retry_after_seconds: number };
+      const d = e.details as { value: number; remaining: number; reset: number };
       rateLimitHeaders(reply, { limit: d.value, remaining: d.remaining, reset: d.reset });
-      reply.header('retry-after', String(d.retry_after_seconds));
     }
     return reply.code(e.status).send(e.toEnvelope());
   });

@@ -107,9 +107,6 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   try {
     const applied = await store.migrate();
     if (applied.length > 0) log?.info({ versions: applied }, 'schema migrations applied');
-    await store.client.command({
-      query: `ALTER TABLE ${store.db}.samples MODIFY SETTING merge_with_ttl_timeout = ${Math.max(60, Math.floor(durationMs(config.retention.cleanup_interval) / 1000))}`,
-    });
   } catch (err) {
     await store.close().catch(() => {});
     throw new Error(`cannot prepare storage (${target.type === 'embedded' ? `data dir ${target.dataDir}` : target.url}): ${errorMessage(err)}`, { cause: err });
@@ -127,6 +124,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   const retention = new RetentionManager({
     store,
     defaultSeconds: durationMs(config.retention.default_retention) / 1000,
+    mergeIntervalSeconds: durationMs(config.retention.cleanup_interval) / 1000,
     patterns: config.retention.policies.map((p) => ({ pattern: p.metric_pattern, seconds: durationMs(p.retention) / 1000 })),
     explicit: async () => (await policies.list()).map((p) => ({ tenant: p.tenant, metric: p.metric, seconds: p.retention_seconds })),
   });
@@ -183,15 +181,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
       await retention.apply();
       return { applied_at: p.updated_at };
     },
-    async deleteBefore(tenant, metric, before) {
-      const params = { mid: BigInt(metricIdOf(tenant, metric)), before };
-      const where = `metric_id = {mid:UInt64} AND ts < fromUnixTimestamp64Milli({before:Int64}, 'UTC')`;
-      const [row] = await store.rows<{ c: string }>(`SELECT toString(count()) AS c FROM ${store.db}.samples WHERE ${where}`, { params });
-      const count = Number(row?.c ?? 0);
-      // A lightweight delete: rows are masked at once and dropped by merges.
-      if (count > 0) await store.client.command({ query: `DELETE FROM ${store.db}.samples WHERE ${where}`, query_params: params });
-      return count;
-    },
+    deleteBefore: (tenant, metric, before) => store.deleteSamplesBefore(metricIdOf(tenant, metric), before),
     write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
     writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),
     query: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeQuery(() => querier.query(body, tenant)),

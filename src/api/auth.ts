@@ -1,8 +1,10 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Config } from '../config/index.js';
 import { durationMs } from '../config/index.js';
+import type { ApiKeys } from '../meta/index.js';
 import { apiErrors } from './errors.js';
 
 export type Scope = 'read' | 'write' | 'admin';
@@ -83,4 +85,34 @@ export function bearerToken(header: string | undefined): string {
   const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
   if (m === null) throw apiErrors.create('UNAUTHORIZED', 'Authorization header must be "Bearer <token>"');
   return m[1]!;
+}
+
+/**
+ * When auth is on: every route that declares a scope needs a bearer token — an API key (`lmk_…`,
+ * checked against the metadata store) or a JWT — holding that scope. Runs on request, before the
+ * body is read, so an unauthenticated 10 MB body costs nothing. Routes without a scope (health,
+ * probes, /metrics by default) stay open.
+ */
+export function registerAuth(app: FastifyInstance, auth: Config['auth'], apiKeys: ApiKeys): void {
+  app.decorateRequest('auth', null);
+  if (!auth.enabled) return;
+  const jwt = auth.jwt_secret !== '' || auth.jwt_public_key_path !== '' || auth.jwks_url !== '' ? createTokenVerifier(auth) : null;
+  const authenticate = async (token: string): Promise<AuthContext> => {
+    if (token.startsWith('lmk_')) {
+      const key = await apiKeys.verify(token);
+      if (key === null) throw apiErrors.create('UNAUTHORIZED', 'API key is unknown or revoked');
+      return { tenant: key.tenant, scopes: new Set(key.scopes) };
+    }
+    if (jwt === null) throw apiErrors.create('UNAUTHORIZED', 'this server accepts API keys (lmk_…) only; no JWT key is configured');
+    return jwt.verify(token);
+  };
+  app.addHook('onRequest', async (req) => {
+    const scope = req.routeOptions.config.scope;
+    if (scope === undefined) return;
+    const ctx = await authenticate(bearerToken(req.headers.authorization));
+    if (!ctx.scopes.has(scope)) {
+      throw apiErrors.create('FORBIDDEN', `token lacks the ${scope} scope`, { required_scope: scope, scopes: [...ctx.scopes] });
+    }
+    req.auth = ctx;
+  });
 }

@@ -1,5 +1,5 @@
 export { ingestErrors } from './errors.js';
-export { resolveWriteBody, resolveItems } from './resolve.js';
+export { resolveWriteBody } from './resolve.js';
 export type { ResolveOptions, Resolved } from './resolve.js';
 export { SeriesCache } from './series-cache.js';
 export { SeriesHasher, idText } from './series-hasher.js';

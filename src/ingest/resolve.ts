@@ -45,7 +45,7 @@ export function resolveWriteBody(body: unknown, opts: ResolveOptions): Resolved 
   return resolveItems(items, opts);
 }
 
-export function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved {
+function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved {
   const { tenant, limits, now, cache } = opts;
   const errors: PointError[] = [];
   const newSeries: NewSeries[] = [];

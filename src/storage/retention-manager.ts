@@ -5,6 +5,8 @@ import type { Store } from './store.js';
 export interface RetentionManagerOptions {
   store: Store;
   defaultSeconds: number;
+  /** How often merges apply TTL (retention.cleanup_interval); the engine wants at least 60 s. */
+  mergeIntervalSeconds: number;
   /** Config policies: first matching pattern wins, for every tenant. */
   patterns: readonly { pattern: string; seconds: number }[];
   /** Policies set through the admin API, per tenant and metric; they win over patterns. */
@@ -47,6 +49,10 @@ export class RetentionManager {
     }
     const clause = buildTtlClause(rules, this.#o.defaultSeconds);
     if (clause === this.#applied) return clause;
+    if (this.#applied === undefined) {
+      const seconds = Math.max(60, Math.floor(this.#o.mergeIntervalSeconds));
+      await store.client.command({ query: `ALTER TABLE ${store.db}.samples MODIFY SETTING merge_with_ttl_timeout = ${seconds}` });
+    }
     if (clause !== null) {
       await store.client.command({ query: `ALTER TABLE ${store.db}.samples MODIFY TTL ${clause}`, clickhouse_settings: { materialize_ttl_after_modify: 0 } });
     } else {

@@ -113,6 +113,19 @@ export class Store {
     });
   }
 
+  /**
+   * Deletes a metric's samples older than `before` (unix ms) with an engine lightweight delete
+   * (rows are masked at once and dropped by merges); returns how many there were.
+   */
+  async deleteSamplesBefore(metricId: string, before: number): Promise<number> {
+    const params = { mid: BigInt(metricId), before };
+    const where = `metric_id = {mid:UInt64} AND ts < fromUnixTimestamp64Milli({before:Int64}, 'UTC')`;
+    const [row] = await this.rows<{ c: string }>(`SELECT toString(count()) AS c FROM ${this.db}.samples WHERE ${where}`, { params });
+    const count = Number(row?.c ?? 0);
+    if (count > 0) await this.client.command({ query: `DELETE FROM ${this.db}.samples WHERE ${where}`, query_params: params });
+    return count;
+  }
+
   /** Runs a SELECT and returns its rows. */
   async rows<T>(sql: string, opts: QueryOptions = {}): Promise<T[]> {
     // A SETTINGS clause, not client settings: chdb would run those as session-wide SET statements.
