@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAuth } from './api/auth.js';
 import { adminRoutes } from './api/admin.js';
+import { cardinalityRoutes } from './api/cardinality.js';
 import { registerOpenApi } from './api/openapi.js';
 import { discoveryRoutes } from './api/discovery.js';
 import { RateLimiter, rateLimitHeaders } from './api/rate-limit.js';
@@ -39,7 +40,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     connectionTimeout: durationMs(config.server.write_timeout),
     return503OnClosing: true,
     // Thousands of writes a second would drown the log: requests are logged at debug (below).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Echo a sane caller-provided X-Request-Id, otherwise make one; it is in every log line.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -98,6 +99,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(discoveryRoutes, routeOptions);
   await app.register(healthRoutes, routeOptions);
   await app.register(adminRoutes, routeOptions);
+  await app.register(cardinalityRoutes, routeOptions);
   if (config.metrics.enabled) await app.register(selfMetricsRoutes, { ...routeOptions, path: config.metrics.path, requireAuth: config.metrics.require_auth });
   return app;
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
 import { durationMs, type Config } from './config/index.js';
-import { Acceptor, SeriesCache, metricIdOf, type Admit, type ValidationLimits, type WriteResult } from './ingest/index.js';
+import { cardinalityReport, type CardinalityReport } from './cardinality-report.js';
+import { Acceptor, CardinalityGuard, SeriesCache, metricIdOf, type Admit, type CardinalityLimits, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
 import { RetentionManager, Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget } from './storage/index.js';
 import { ApiKeys, RetentionPolicies, openMetaDb, type MetaDb, type MetaTarget } from './meta/index.js';
@@ -35,6 +36,10 @@ export interface Luminate {
   readonly apiKeys: ApiKeys;
   /** Sets a tenant's retention for one metric (0 keeps it forever) and re-applies the engine rules. */
   setRetention(tenant: string, metric: string, retentionSeconds: number): Promise<{ applied_at: string }>;
+  /** Exact series counts per metric, against the limits. */
+  readonly cardinality: CardinalityGuard;
+  /** A tenant's usage against its cardinality limits (`GET /api/v1/cardinality`). */
+  cardinalityReport(tenant: string, opts?: { limit?: number }): Promise<CardinalityReport>;
   /** Deletes a tenant's points of one metric older than `before` (unix ms); returns how many. */
   deleteBefore(tenant: string, metric: string, before: number): Promise<number>;
   /** `admit` is called with the valid point count before storing (rate limits); it may throw. */
@@ -81,6 +86,19 @@ export function validationLimitsOf(config: Config): ValidationLimits {
     maxNameLength: 256,
     maxPastMs: 7 * 86_400_000,
     maxFutureMs: 3_600_000,
+  };
+}
+
+export function cardinalityLimitsOf(config: Config): CardinalityLimits {
+  const c = config.cardinality_limits;
+  return {
+    maxSeriesPerMetric: c.max_unique_series_per_metric,
+    maxMetricsPerTenant: c.max_metrics_per_tenant,
+    warningThreshold: c.warning_threshold,
+    overflow: c.overflow.map((o) => ({ pattern: o.metric_pattern, dimensions: o.dimensions })),
+    tenants: Object.fromEntries(
+      Object.entries(c.tenants).map(([t, o]) => [t, { maxSeriesPerMetric: o.max_unique_series_per_metric, maxMetricsPerTenant: o.max_metrics_per_tenant }]),
+    ),
   };
 }
 
@@ -141,11 +159,33 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   }, durationMs(config.retention.cleanup_interval));
   cleanup.unref();
 
+  // Exact series counts, rebuilt from the series table so limits hold across restarts.
+  const cardinality = new CardinalityGuard(cardinalityLimitsOf(config), (tenant, { message, ...w }) => {
+    log?.warn({ tenant, ...w }, message);
+    selfMetrics.onCardinalityWarning(tenant, w.code);
+  });
+  try {
+    const t0 = performance.now();
+    const rows = await store.forEachSeriesId(
+      (tenant, metric, hi, lo) => cardinality.seed(tenant, metric, hi, lo),
+      (page, pages, n) => {
+        if (pages > 1) log?.info({ page, pages, rows: n }, 'loading series counts');
+      },
+    );
+    log?.info({ series: cardinality.totalSeries, rows, ms: Math.round(performance.now() - t0), bytes: cardinality.bytes }, 'series counts loaded');
+  } catch (err) {
+    clearInterval(cleanup);
+    await meta.close();
+    await store.close().catch(() => {});
+    throw new Error(`cannot load series counts: ${errorMessage(err)}`, { cause: err });
+  }
+
   const bus = deps.bus ?? createInProcessEventBus((err) => log?.error({ err }, 'event handler failed'));
   const discovery = deps.discovery ?? createInProcessDiscovery();
   const bw = config.batch_write;
   // The buffer-depth gauge reads the queue when scraped, after both exist.
-  const selfMetrics = new SelfMetrics({ store, queueStats: () => queue.stats(), storageRefreshMs: durationMs(config.metrics.interval) });
+  const selfMetrics = new SelfMetrics({ store, cardinality, queueStats: () => queue.stats(), storageRefreshMs: durationMs(config.metrics.interval) });
+  cardinality.announceLoaded();
   const queue = new WriteBuffer({
     store,
     bus,
@@ -161,7 +201,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     onError: (err, attempt) => log?.warn({ err: errorMessage(err), attempt }, 'flush failed'),
   });
   const cache = new SeriesCache(config.storage.series_cache_size);
-  const acceptor = new Acceptor({ queue, cache, limits: validationLimitsOf(config), maxBatchSize: bw.max_batch_size, ...(deps.now ? { now: deps.now } : {}) });
+  const acceptor = new Acceptor({ queue, cache, cardinality, limits: validationLimitsOf(config), maxBatchSize: bw.max_batch_size, ...(deps.now ? { now: deps.now } : {}) });
   const querier = new QueryService({ store, limits: queryLimitsOf(config), onQuery: selfMetrics.onQuery, ...(deps.now ? { now: deps.now } : {}) });
   const started = Date.now();
   const instanceId = randomUUID();
@@ -181,6 +221,8 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
       await retention.apply();
       return { applied_at: p.updated_at };
     },
+    cardinality,
+    cardinalityReport: (tenant, opts = {}) => cardinalityReport(cardinality, store, tenant, { limit: opts.limit ?? 10, timeoutMs: durationMs(config.query_limits.default_query_timeout) }),
     deleteBefore: (tenant, metric, before) => store.deleteSamplesBefore(metricIdOf(tenant, metric), before),
     write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
     writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),

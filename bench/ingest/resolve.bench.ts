@@ -5,7 +5,7 @@
  *
  *   npm run bench:resolve
  */
-import { DEFAULT_VALIDATION_LIMITS, SeriesCache, fastResolve, resolveWriteBody } from '../../src/ingest/index.js';
+import { CardinalityGuard, DEFAULT_VALIDATION_LIMITS, SeriesCache, fastResolve, resolveWriteBody } from '../../src/ingest/index.js';
 import { batches } from '../workload.js';
 
 const start = Date.now() - 56 * 60_000;
@@ -34,11 +34,14 @@ for (let i = 0; i < 3; i++) run('known series (cache hit)', () => warm);
 run('new series (cache miss)', () => new SeriesCache(2_000_000));
 
 const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
-function runFast(label: string, cache: () => SeriesCache) {
+/** The default cardinality limits (1M series per metric, 1000 metrics), as the server runs. */
+const guarded = () => new CardinalityGuard({ maxSeriesPerMetric: 1_000_000, maxMetricsPerTenant: 1000, warningThreshold: 0.8, overflow: [] });
+
+function runFast(label: string, cache: () => SeriesCache, guard?: CardinalityGuard) {
   const c = cache();
   const t0 = performance.now();
   for (const body of bodies) {
-    const b = fastResolve(body, { tenant: 'default', limits: DEFAULT_VALIDATION_LIMITS, maxBatchSize: 10_000, now: Date.now(), cache: c, scratch });
+    const b = fastResolve(body, { tenant: 'default', limits: DEFAULT_VALIDATION_LIMITS, maxBatchSize: 10_000, now: Date.now(), cache: c, cardinality: guard?.session('default'), scratch });
     if (b === null) throw new Error('fast lane refused a workload body');
     c.markStored(b.newSeries);
   }
@@ -50,3 +53,10 @@ const warmFast = new SeriesCache(2_000_000);
 runFast('fast lane warm-up', () => warmFast);
 for (let i = 0; i < 3; i++) runFast('fast lane, known series', () => warmFast);
 runFast('fast lane, new series', () => new SeriesCache(2_000_000));
+runFast('fast lane, new, with limits', () => new SeriesCache(2_000_000), guarded());
+runFast('fast lane, new series', () => new SeriesCache(2_000_000));
+runFast('fast lane, new, with limits', () => new SeriesCache(2_000_000), guarded());
+// After a restart: every series is counted but none is in the cache.
+const restarted = guarded();
+runFast('(counting)', () => new SeriesCache(2_000_000), restarted);
+runFast('fast lane, counted, cold cache', () => new SeriesCache(2_000_000), restarted);

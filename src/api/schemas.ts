@@ -71,3 +71,14 @@ export const ApiKeyInfo = Type.Object({
 
 /** Standard error responses for a route that needs a scope. */
 export const authErrors = { 401: ErrorEnvelope, 403: ErrorEnvelope, 429: ErrorEnvelope };
+
+/** A cardinality warning (write responses, `GET /api/v1/cardinality`). */
+export const CardinalityWarning = Type.Object({
+  code: Type.String({ description: 'SERIES_LIMIT_APPROACHING, METRIC_LIMIT_APPROACHING, HIGH_CARDINALITY_PATTERN or SERIES_OVERFLOW' }),
+  metric: Type.Union([Type.String(), Type.Null()]),
+  message: Type.String(),
+  dimension: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String({ description: 'id_key, uuid_value, timestamp_value or hex_id_value' })),
+  count: Type.Optional(Type.Integer()),
+  limit: Type.Optional(Type.Integer()),
+});

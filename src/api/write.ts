@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { commonErrors } from '../errors.js';
 import { rateLimitHeaders } from './rate-limit.js';
-import { ErrorEnvelope, authErrors } from './schemas.js';
+import { CardinalityWarning, ErrorEnvelope, authErrors } from './schemas.js';
 import type { RouteOptions } from './types.js';
 
 const WriteBody = Type.Object(
@@ -23,6 +23,7 @@ const WriteResponse = Type.Object({
   accepted: Type.Integer(),
   rejected: Type.Integer(),
   errors: Type.Array(Type.Object({ index: Type.Integer(), metric: Type.Union([Type.String(), Type.Null()]), code: Type.String(), error: Type.String() })),
+  warnings: Type.Optional(Type.Array(CardinalityWarning, { description: 'Cardinality warnings (limits approaching, high-cardinality patterns, overflow); omitted when none.' })),
 });
 
 /** `POST /api/v1/write` — seed 003 "Batch Write API". */
@@ -53,7 +54,7 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
       const tenant = tenantOf(req);
       const admit = limiter ? (points: number) => rateLimitHeaders(reply, limiter.admitPoints(tenant, points)) : undefined;
       const result = await luminate.writeBytes(body, tenant, admit);
-      return reply.code(result.status).send({ accepted: result.accepted, rejected: result.rejected, errors: result.errors });
+      return reply.code(result.status).send({ accepted: result.accepted, rejected: result.rejected, errors: result.errors, ...(result.warnings ? { warnings: result.warnings } : {}) });
     },
   );
 };

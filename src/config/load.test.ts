@@ -27,7 +27,16 @@ describe('loadConfig', () => {
     expect(c.batch_write.max_batch_size).toBe(10_000);
     expect(c.batch_write.max_request_size_bytes).toBe(10_485_760);
     expect(c.query_limits).toEqual({ max_query_timeout: '30s', default_query_timeout: '10s', max_query_time_range: '90d', max_result_points: 10_000, max_group_by_cardinality: 1000 });
-    expect(c.cardinality_limits).toEqual({ max_dimensions_per_metric: 20, max_dimension_key_length: 128, max_dimension_value_length: 256 });
+    expect(c.cardinality_limits).toEqual({
+      max_dimensions_per_metric: 20,
+      max_dimension_key_length: 128,
+      max_dimension_value_length: 256,
+      max_unique_series_per_metric: 1_000_000,
+      max_metrics_per_tenant: 1000,
+      warning_threshold: 0.8,
+      overflow: [],
+      tenants: {},
+    });
     expect(c.storage.data_dir).toBe('./data');
     expect(c.retention.default_retention).toBe('30d');
   });

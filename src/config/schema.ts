@@ -98,8 +98,32 @@ export const ConfigSchema = Type.Object(
         max_dimensions_per_metric: Int(20, 1, 'Most dimensions on one point (DIMENSION_LIMIT_EXCEEDED beyond).', 64),
         max_dimension_key_length: Int(128, 1, 'Longest dimension key.', 1024),
         max_dimension_value_length: Int(256, 1, 'Longest dimension value.', 4096),
+        max_unique_series_per_metric: Int(1_000_000, 1, 'Most series (dimension combinations) one metric of one tenant may have; new series beyond are rejected with CARDINALITY_EXCEEDED (or folded, see overflow). Counted exactly, ~9-18 bytes of memory per series.'),
+        max_metrics_per_tenant: Int(1_000, 1, 'Most metric names one tenant may have; points of new metrics beyond are rejected with CARDINALITY_EXCEEDED.'),
+        warning_threshold: Type.Number({ default: 0.8, exclusiveMinimum: 0, maximum: 1, description: 'Fraction of a limit at which warnings start (write response, log, luminate_cardinality_warnings_total).' }),
+        overflow: Type.Array(
+          Type.Object(
+            {
+              metric_pattern: Type.String({ minLength: 1, description: '* matches any characters' }),
+              dimensions: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'The offending dimensions whose new values fold; empty: every dimension.' }),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], description: 'Metrics that, at max_unique_series_per_metric, fold the values of new series into __overflow__ instead of rejecting them (no point is dropped), e.g. [{metric_pattern: "api_*", dimensions: [user_id]}]; first match wins.' },
+        ),
+        tenants: Type.Record(
+          Type.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' }),
+          Type.Object(
+            {
+              max_unique_series_per_metric: Type.Optional(Type.Integer({ minimum: 1 })),
+              max_metrics_per_tenant: Type.Optional(Type.Integer({ minimum: 1 })),
+            },
+            { additionalProperties: false },
+          ),
+          { default: {}, description: 'Per-tenant overrides, e.g. {big_customer: {max_unique_series_per_metric: 5000000}}.' },
+        ),
       },
-      'Per-point dimension limits.',
+      'Per-point dimension limits, series and metric limits, overflow.',
     ),
     query_limits: Section(
       {

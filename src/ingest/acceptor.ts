@@ -1,5 +1,6 @@
 import type { WriteQueue } from '../cluster/index.js';
 import { commonErrors } from '../errors.js';
+import type { CardinalityGuard, CardinalitySession, CardinalityWarning } from './cardinality.js';
 import { ingestErrors } from './errors.js';
 import { fastResolve } from './fast-batch.js';
 import { resolveWriteBody } from './resolve.js';
@@ -18,11 +19,15 @@ export interface WriteResult {
   accepted: number;
   rejected: number;
   errors: PointError[];
+  /** Cardinality warnings (limits approaching, high-cardinality patterns, overflow); omitted when none. */
+  warnings?: CardinalityWarning[];
 }
 
 export interface AcceptorOptions {
   queue: WriteQueue;
   cache: SeriesCache;
+  /** Series and metric limits and pattern warnings; none: unlimited. */
+  cardinality?: CardinalityGuard;
   limits: ValidationLimits;
   maxBatchSize: number;
   now?: () => number;
@@ -51,42 +56,65 @@ export class Acceptor {
    * shape and fully valid, else `JSON.parse` and the general path (which reports every error).
    */
   async writeBytes(body: Buffer, tenant: string, admit?: Admit): Promise<WriteResult> {
-    const batch = fastResolve(body, { tenant, limits: this.#o.limits, maxBatchSize: this.#o.maxBatchSize, now: this.#now(), cache: this.#o.cache, scratch: this.#scratch });
-    if (batch !== null) return this.#store(batch, [], admit);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw commonErrors.create('INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`);
-    }
-    return this.write(parsed, tenant, admit);
+    const session = this.#o.cardinality?.session(tenant);
+    return this.#guarded(session, async () => {
+      const batch = fastResolve(body, { tenant, limits: this.#o.limits, maxBatchSize: this.#o.maxBatchSize, now: this.#now(), cache: this.#o.cache, cardinality: session, scratch: this.#scratch });
+      if (batch !== null) return this.#store(batch, [], admit, session);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch (err) {
+        throw commonErrors.create('INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`);
+      }
+      return this.#write(parsed, tenant, admit, session);
+    });
   }
 
   async write(body: unknown, tenant: string, admit?: Admit): Promise<WriteResult> {
+    const session = this.#o.cardinality?.session(tenant);
+    return this.#guarded(session, () => this.#write(body, tenant, admit, session));
+  }
+
+  /** Undoes the request's series counts when the write does not complete. */
+  async #guarded(session: CardinalitySession | undefined, write: () => Promise<WriteResult>): Promise<WriteResult> {
+    try {
+      return await write();
+    } catch (err) {
+      session?.rollback();
+      throw err;
+    }
+  }
+
+  async #write(body: unknown, tenant: string, admit: Admit | undefined, session: CardinalitySession | undefined): Promise<WriteResult> {
     const { batch, errors } = resolveWriteBody(body, {
       tenant,
       limits: this.#o.limits,
       maxBatchSize: this.#o.maxBatchSize,
       now: this.#now(),
       cache: this.#o.cache,
+      cardinality: session,
     });
     if (batch.points === 0 && errors.length > 0) {
       const codes = new Set(errors.map((e) => e.code));
       const code = codes.size === 1 ? (errors[0]!.code as Parameters<typeof ingestErrors.create>[0]) : 'INVALID_BATCH';
       const first = errors[0]!;
+      const warnings = session?.warnings ?? [];
       throw ingestErrors.create(
         code,
         errors.length === 1 ? `metric ${first.index} rejected: ${first.error}` : `no metric in the batch was valid (first: index ${first.index}: ${first.error})`,
-        { accepted: 0, rejected: errors.length, errors: errors.slice(0, MAX_ERRORS_IN_DETAILS) },
+        { accepted: 0, rejected: errors.length, errors: errors.slice(0, MAX_ERRORS_IN_DETAILS), ...(warnings.length > 0 ? { warnings } : {}) },
       );
     }
-    return this.#store(batch, errors, admit);
+    return this.#store(batch, errors, admit, session);
   }
 
-  async #store(batch: WriteBatch, errors: PointError[], admit: Admit | undefined): Promise<WriteResult> {
+  async #store(batch: WriteBatch, errors: PointError[], admit: Admit | undefined, session: CardinalitySession | undefined): Promise<WriteResult> {
     if (admit !== undefined && batch.points > 0) admit(batch.points);
     await this.#o.queue.enqueue(batch);
     this.#o.cache.markStored(batch.newSeries);
-    return { status: errors.length > 0 ? 207 : 200, accepted: batch.points, rejected: errors.length, errors };
+    const result: WriteResult = { status: errors.length > 0 ? 207 : 200, accepted: batch.points, rejected: errors.length, errors };
+    const warnings = session?.warnings;
+    if (warnings !== undefined && warnings.length > 0) result.warnings = [...warnings];
+    return result;
   }
 }

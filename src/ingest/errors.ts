@@ -10,6 +10,7 @@ export const ingestErrors = defineErrors({
   INVALID_DIMENSION_VALUE: { status: 400, description: 'A dimension value is not a string of 1-256 characters without control characters.' },
   RESERVED_DIMENSION: { status: 400, description: 'A dimension key is reserved (`_tenant_id`): the tenant comes from the credentials, not the payload.' },
   DIMENSION_LIMIT_EXCEEDED: { status: 400, description: 'A point carries more than 20 dimensions (cardinality_limits.max_dimensions_per_metric).' },
+  CARDINALITY_EXCEEDED: { status: 400, description: 'A point would create a new series past cardinality_limits.max_unique_series_per_metric (1,000,000), or a new metric past max_metrics_per_tenant (1,000); existing series keep being accepted.' },
   BATCH_TOO_LARGE: { status: 400, description: 'A write carries more metrics than batch_write.max_batch_size (10,000); details has max_batch_size and received.' },
   INVALID_BATCH: { status: 400, description: 'The write body is not {"metrics":[...]}, or no metric in it was valid (details.errors lists each).' },
 });

@@ -1,7 +1,8 @@
-import type { SeriesCache } from './series-cache.js';
+import { Admission } from './cardinality.js';
+import type { ResolveOptions } from './resolve.js';
 import { SeriesHasher, idText } from './series-hasher.js';
 import { metricIdOf } from './series-id.js';
-import type { NewSeries, ValidationLimits, WriteBatch } from './types.js';
+import type { NewSeries, WriteBatch } from './types.js';
 
 /**
  * The write path's fast lane: a JSON write body → a WriteBatch, straight from the request bytes.
@@ -29,12 +30,8 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const MINUS = 0x2d;
 
-export interface FastBatchOptions {
-  tenant: string;
-  limits: ValidationLimits;
-  maxBatchSize: number;
-  now: number;
-  cache: SeriesCache;
+/** The general path's options; a series the cardinality limits refuse takes the general path, which reports it. */
+export interface FastBatchOptions extends ResolveOptions {
   /** Reusable output space (grown on demand); the batch gets an exact-size copy. */
   scratch?: { buf: Buffer };
 }
@@ -147,7 +144,7 @@ function expectByte(buf: Buffer, i: number, n: number, c: number): number {
 }
 
 function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
-  const { tenant, limits, now, cache } = opts;
+  const { tenant, limits, now, cache, cardinality } = opts;
   const n = buf.length;
   let i = expectByte(buf, 0, n, LBRACE);
   i = skipWs(buf, i, n);
@@ -325,6 +322,8 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
       hasher.finish();
       let id = cache.get(hasher.hi, hasher.lo);
       if (id === undefined) {
+        const admission = cardinality === undefined ? Admission.Existing : cardinality.admit(name, hasher.hi, hasher.lo);
+        if (admission >= Admission.SeriesLimit) throw BAIL;
         id = idText(hasher.hi, hasher.lo);
         if (!pending?.has(id)) {
           (pending ??= new Set()).add(id);
@@ -335,6 +334,7 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
           }
           const dimensions: Record<string, string> = Object.fromEntries(entries);
           newSeries.push({ seriesId: id, tenant, metric: name, dimensions });
+          if (admission === Admission.New) cardinality!.inspect(name, dimensions);
         }
       }
       let prefix = prefixes.get(name);

@@ -1,3 +1,4 @@
+import { Admission, Ceiling, foldDimensions, type CardinalitySession } from './cardinality.js';
 import { ingestErrors } from './errors.js';
 import { SeriesHasher, idText } from './series-hasher.js';
 import { metricIdOf } from './series-id.js';
@@ -12,6 +13,8 @@ export interface ResolveOptions {
   maxBatchSize: number;
   now: number;
   cache: SeriesCache;
+  /** Cardinality limits and pattern warnings for this request; none: no limits. */
+  cardinality?: CardinalitySession | undefined;
 }
 
 export interface Resolved {
@@ -46,7 +49,7 @@ export function resolveWriteBody(body: unknown, opts: ResolveOptions): Resolved 
 }
 
 function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved {
-  const { tenant, limits, now, cache } = opts;
+  const { tenant, limits, now, cache, cardinality } = opts;
   const errors: PointError[] = [];
   const newSeries: NewSeries[] = [];
   let pending: Set<string> | undefined;
@@ -67,13 +70,34 @@ function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved
       continue;
     }
     const p = item as RawItem;
-    hasher.series(tenant, p.name, p.dimensions, keys);
-    let id = cache.get(hasher.hi, hasher.lo);
-    if (id === undefined) {
+    let dimensions = p.dimensions;
+    hasher.series(tenant, p.name, dimensions, keys);
+    let id: string | undefined | null = cache.get(hasher.hi, hasher.lo);
+    if (id === undefined && cardinality !== undefined) {
+      const admission = cardinality.admit(p.name, hasher.hi, hasher.lo);
+      if (admission !== Admission.Existing) cardinality.inspect(p.name, dimensions);
+      if (admission === Admission.MetricLimit || (admission === Admission.SeriesLimit && cardinality.overflowOf(p.name) === null)) {
+        if (admission === Admission.SeriesLimit) cardinality.refused(p.name);
+        errors.push({ index: i, metric: p.name, code: 'CARDINALITY_EXCEEDED', error: cardinalityMessage(admission, p.name, cardinality) });
+        continue;
+      }
+      if (admission === Admission.SeriesLimit) {
+        // Overflow: the offending dimensions' values become __overflow__; if even that series is
+        // new past the headroom, every dimension does (one series per metric, always accepted).
+        dimensions = foldDimensions(dimensions, cardinality.overflowOf(p.name));
+        id = foldedId(hasher, cache, cardinality, tenant, p.name, dimensions, keys, Ceiling.Folded);
+        if (id === null) {
+          dimensions = foldDimensions(dimensions, []);
+          id = foldedId(hasher, cache, cardinality, tenant, p.name, dimensions, keys, Ceiling.Forced);
+        }
+        cardinality.folded(p.name);
+      }
+    }
+    if (id === undefined || id === null) {
       id = idText(hasher.hi, hasher.lo);
       if (!pending?.has(id)) {
         (pending ??= new Set()).add(id);
-        newSeries.push({ seriesId: id, tenant, metric: p.name, dimensions: p.dimensions ?? {} });
+        newSeries.push({ seriesId: id, tenant, metric: p.name, dimensions: dimensions ?? {} });
       }
     }
     let prefix = metricPrefix.get(p.name);
@@ -84,4 +108,31 @@ function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved
     if (prev === undefined || p.timestamp > prev) latest.set(p.name, p.timestamp);
   }
   return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries, latest }, errors };
+}
+
+/**
+ * The id of a folded series: its cached text, undefined when it must be recorded, null when the
+ * ceiling refuses it.
+ */
+function foldedId(
+  hasher: SeriesHasher,
+  cache: SeriesCache,
+  cardinality: CardinalitySession,
+  tenant: string,
+  metric: string,
+  dimensions: Record<string, string>,
+  keys: string[],
+  ceiling: Ceiling,
+): string | undefined | null {
+  hasher.series(tenant, metric, dimensions, keys);
+  const id = cache.get(hasher.hi, hasher.lo);
+  if (id !== undefined) return id;
+  return cardinality.admit(metric, hasher.hi, hasher.lo, ceiling) === Admission.SeriesLimit ? null : undefined;
+}
+
+function cardinalityMessage(admission: Admission, metric: string, cardinality: CardinalitySession): string {
+  const { maxSeriesPerMetric, maxMetricsPerTenant } = cardinality.limits;
+  return admission === Admission.MetricLimit
+    ? `new metric ${metric} refused: the tenant has reached its limit of ${maxMetricsPerTenant} metrics (cardinality_limits.max_metrics_per_tenant)`
+    : `new series of ${metric} refused: the metric has reached its limit of ${maxSeriesPerMetric} series (cardinality_limits.max_unique_series_per_metric); its existing series are still accepted`;
 }

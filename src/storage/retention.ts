@@ -13,11 +13,7 @@ export interface MetricRetention {
   seconds: number;
 }
 
-/** `*` matches any run of characters; everything else is literal (seed: `debug_*`, `api_*`, `*`). */
-export function globMatches(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return re.test(name);
-}
+export { globMatches } from '../glob.js';
 
 /** The TTL clause for `samples`, or null when nothing expires. Deterministic for equal input. */
 export function buildTtlClause(explicit: readonly MetricRetention[], defaultSeconds: number): string | null {

@@ -126,6 +126,53 @@ export class Store {
     return count;
   }
 
+  /**
+   * Every stored series id with its tenant and metric (to rebuild the cardinality counts at
+   * start), read in pages of at most ~2M rows so a large table never becomes one huge string.
+   * Returns how many rows were read.
+   */
+  async forEachSeriesId(each: (tenant: string, metric: string, hi: number, lo: number) => void, onPage?: (page: number, pages: number, rows: number) => void): Promise<number> {
+    const [total] = await this.rows<{ n: string | number }>(`SELECT toString(count()) AS n FROM ${this.db}.series`);
+    const pages = Math.max(1, Math.ceil(Number(total?.n ?? 0) / 2_000_000));
+    let rows = 0;
+    for (let page = 0; page < pages; page++) {
+      const rs = await this.client.query({
+        query: `SELECT tenant, metric, bitShiftRight(series_id, 32) AS hi, bitAnd(series_id, 4294967295) AS lo FROM ${this.db}.series WHERE series_id % {pages:UInt32} = {page:UInt32}`,
+        format: 'TabSeparated',
+        query_params: { pages, page },
+      });
+      const text = await rs.text();
+      let start = 0;
+      while (start < text.length) {
+        let end = text.indexOf('\n', start);
+        if (end < 0) end = text.length;
+        const t1 = text.indexOf('\t', start);
+        const t2 = text.indexOf('\t', t1 + 1);
+        const t3 = text.indexOf('\t', t2 + 1);
+        each(unescapeTsv(text.slice(start, t1)), unescapeTsv(text.slice(t1 + 1, t2)), Number(text.slice(t2 + 1, t3)), Number(text.slice(t3 + 1, end)));
+        rows++;
+        start = end + 1;
+      }
+      onPage?.(page + 1, pages, rows);
+    }
+    return rows;
+  }
+
+  /**
+   * A tenant's dimensions with the most distinct values over its series (engine `uniq`:
+   * approximate, within ~1%), each with a few sample values for pattern checks.
+   */
+  async topDimensions(tenant: string, limit: number, timeoutMs: number): Promise<{ metric: string; dimension: string; distinct_values: number; samples: string[] }[]> {
+    const rows = await this.rows<{ metric: string; dimension: string; distinct_values: string; samples: string[] }>(
+      `SELECT metric, k AS dimension, toString(uniq(v)) AS distinct_values, groupUniqArray(5)(v) AS samples
+       FROM ${this.db}.series ARRAY JOIN mapKeys(dimensions) AS k, mapValues(dimensions) AS v
+       WHERE tenant = {tenant:String}
+       GROUP BY metric, k ORDER BY uniq(v) DESC, metric, k LIMIT {limit:UInt32}`,
+      { params: { tenant, limit }, timeoutMs },
+    );
+    return rows.map((r) => ({ ...r, distinct_values: Number(r.distinct_values) }));
+  }
+
   /** Runs a SELECT and returns its rows. */
   async rows<T>(sql: string, opts: QueryOptions = {}): Promise<T[]> {
     // A SETTINGS clause, not client settings: chdb would run those as session-wide SET statements.
@@ -165,6 +212,13 @@ export class Store {
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+const TSV_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\', t: '\t', n: '\n', r: '\r', '0': '\0', b: '\b', f: '\f', "'": "'" };
+
+/** A TabSeparated field's text (the engine escapes \\, tab, newline and a few more). */
+function unescapeTsv(field: string): string {
+  return field.includes('\\') ? field.replace(/\\(.)/g, (_m, c: string) => TSV_ESCAPES[c] ?? c) : field;
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,15 +1,17 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WriteQueueStats } from '../cluster/index.js';
 import { LuminateError } from '../errors.js';
-import type { WriteResult } from '../ingest/index.js';
+import type { CardinalityGuard, WriteResult } from '../ingest/index.js';
 import type { QueryResponse, QueryType } from '../query/index.js';
 import type { Store } from '../storage/index.js';
 
 export interface SelfMetricsOptions {
   store: Store;
+  /** Exact series counts (luminate_series_count, luminate_cardinality_by_metric). */
+  cardinality: CardinalityGuard;
   /** Depth of the write queue, read when scraped. */
   queueStats: () => WriteQueueStats;
-  /** How long storage figures (size, series counts) are reused between scrapes. @default 10s */
+  /** How long storage figures (size, health) are reused between scrapes. @default 10s */
   storageRefreshMs: number;
   /** Metrics with the most series reported in luminate_cardinality_by_metric. @default 100 */
   topMetrics?: number;
@@ -17,8 +19,6 @@ export interface SelfMetricsOptions {
 
 interface StorageFigures {
   sizeBytes: number;
-  series: number;
-  byMetric: { tenant: string; metric: string; series: number }[];
   healthy: boolean;
 }
 
@@ -48,6 +48,7 @@ export class SelfMetrics {
   readonly rateLimited = new Counter({ name: 'luminate_rate_limit_exceeded_total', help: 'Requests refused by a rate limit, by tenant and limit.', labelNames: ['tenant_id', 'limit'], registers: [this.registry] });
   readonly activeQueries = new Gauge({ name: 'luminate_active_queries', help: 'Queries running now.', registers: [this.registry] });
   readonly flushLatency = new Histogram({ name: 'luminate_flush_latency_seconds', help: 'Time to insert one group-commit flush into storage.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly cardinalityWarnings = new Counter({ name: 'luminate_cardinality_warnings_total', help: 'Cardinality warnings raised (each metric, tenant or dimension once per process), by code: SERIES_LIMIT_APPROACHING, METRIC_LIMIT_APPROACHING, HIGH_CARDINALITY_PATTERN.', labelNames: ['tenant_id', 'code'], registers: [this.registry] });
   readonly flushPoints = new Histogram({ name: 'luminate_flush_points', help: 'Points per group-commit flush.', buckets: [1, 10, 100, 1000, 10000, 50000, 100000, 500000], registers: [this.registry] });
 
   constructor(options: SelfMetricsOptions) {
@@ -63,15 +64,21 @@ export class SelfMetrics {
       collect: async () => size.set((await this.#storage()).sizeBytes),
     });
     const series: Gauge = new Gauge({
-      name: 'luminate_series_count', help: 'Unique series stored (approximate: HyperLogLog).', registers,
-      collect: async () => series.set((await this.#storage()).series),
+      name: 'luminate_series_count', help: 'Unique series counted (exact, every tenant).', registers,
+      collect: () => series.set(options.cardinality.totalSeries),
     });
     const byMetric: Gauge = new Gauge({
-      name: 'luminate_cardinality_by_metric', help: 'Series per metric (approximate), for the metrics with the most series.', labelNames: ['tenant_id', 'metric'], registers,
-      collect: async () => {
-        const figures = await this.#storage();
+      name: 'luminate_cardinality_by_metric', help: 'Series per metric (exact), for the metrics with the most series.', labelNames: ['tenant_id', 'metric'], registers,
+      collect: () => {
         byMetric.reset();
-        for (const m of figures.byMetric) byMetric.set({ tenant_id: m.tenant, metric: m.metric }, m.series);
+        for (const m of options.cardinality.top(options.topMetrics ?? 100)) byMetric.set({ tenant_id: m.tenant, metric: m.metric }, m.series);
+      },
+    });
+    const overflow: Counter = new Counter({
+      name: 'luminate_cardinality_overflow_points_total', help: 'Points whose new series were folded into __overflow__ at a metric\'s series limit.', labelNames: ['tenant_id'], registers,
+      collect: () => {
+        overflow.reset();
+        for (const [tenant, n] of options.cardinality.overflowPointsByTenant()) overflow.inc({ tenant_id: tenant }, n);
       },
     });
     const buffer: Gauge = new Gauge({
@@ -134,6 +141,11 @@ export class SelfMetrics {
     if (info.error !== undefined) this.queryErrors.inc({ query_type: info.queryType, code: info.error });
   };
 
+  /** The cardinality guard's hook: one call per warning raised (once per subject and process). */
+  onCardinalityWarning = (tenant: string, code: string): void => {
+    this.cardinalityWarnings.inc({ tenant_id: tenant, code });
+  };
+
   /** The write buffer hook: one call per completed flush. */
   onFlush = (info: { points: number; ms: number }): void => {
     this.flushLatency.observe(info.ms / 1000);
@@ -157,22 +169,9 @@ export class SelfMetrics {
     const { store } = this.#o;
     let figures: StorageFigures;
     try {
-      const [sizeBytes, totals, byMetric] = [
-        await store.diskUsedBytes(),
-        await store.rows<{ series: string | number }>(`SELECT toString(uniq(series_id)) AS series FROM ${store.db}.series`),
-        await store.rows<{ tenant: string; metric: string; series: string | number }>(
-          `SELECT tenant, metric, toString(uniq(series_id)) AS series FROM ${store.db}.series GROUP BY tenant, metric ORDER BY uniq(series_id) DESC LIMIT {top:UInt32}`,
-          { params: { top: this.#o.topMetrics ?? 100 } },
-        ),
-      ];
-      figures = {
-        sizeBytes,
-        series: Number(totals[0]?.series ?? 0),
-        byMetric: byMetric.map((m) => ({ tenant: m.tenant, metric: m.metric, series: Number(m.series) })),
-        healthy: true,
-      };
+      figures = { sizeBytes: await store.diskUsedBytes(), healthy: true };
     } catch {
-      figures = { sizeBytes: this.#figures?.sizeBytes ?? 0, series: this.#figures?.series ?? 0, byMetric: this.#figures?.byMetric ?? [], healthy: false };
+      figures = { sizeBytes: this.#figures?.sizeBytes ?? 0, healthy: false };
     }
     this.#figures = figures;
     this.#figuresAt = performance.now();

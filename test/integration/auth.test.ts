@@ -103,6 +103,15 @@ describe('tenancy', () => {
     expect(values.results).toEqual(['b1']);
     const rate = (await call('POST', '/api/v1/query', b, { queryType: 'rate', metricName: 'only_a', interval: '1m' })).body as Extract<QueryResponse, { queryType: 'rate' }>;
     expect(rate.results).toEqual([]);
+
+    // The cardinality view: counts, metrics and dimensions of the caller's tenant only.
+    const cardB = (await call('GET', '/api/v1/cardinality', b)).body as { series: number; metrics: { count: number }; top_metrics: { metric: string; series: number }[]; top_dimensions: { metric: string; dimension: string }[] };
+    expect(cardB.series).toBe(1);
+    expect(cardB.metrics.count).toBe(1);
+    expect(cardB.top_metrics.map((m) => [m.metric, m.series])).toEqual([['shared', 1]]);
+    expect(cardB.top_dimensions.map((d) => `${d.metric}.${d.dimension}`)).toEqual(['shared.customer_id']);
+    const cardA = (await call('GET', '/api/v1/cardinality', a)).body as { series: number; top_metrics: { metric: string; series: number }[] };
+    expect(cardA.top_metrics.map((m) => [m.metric, m.series])).toEqual([['shared', 2], ['only_a', 1]]);
   });
 
   it('never lets a client choose its tenant through _tenant_id', async () => {

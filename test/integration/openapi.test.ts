@@ -24,6 +24,7 @@ const ENDPOINTS = [
   ['delete', '/api/v1/admin/apikeys/{id}'],
   ['post', '/api/v1/admin/retention'],
   ['delete', '/api/v1/admin/metrics/{name}'],
+  ['get', '/api/v1/cardinality'],
 ] as const;
 
 interface OpenApiDoc {
