@@ -15,3 +15,27 @@ if (have !== want || !existsSync('node_modules/.bin/vitest')) {
   execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
   writeFileSync(stamp, want + '\n');
 }
+
+// Debian packages the integration tests drive as real clients: Prometheus and vmagent (from
+// victoria-metrics) remote-write into Luminate. Installed with apt-get when running as root.
+const packages = { prometheus: 'prometheus', vmagent: 'victoria-metrics' };
+const onPath = (cmd) => {
+  try {
+    execSync(`command -v ${cmd}`, { stdio: 'ignore', shell: '/bin/sh' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const missing = Object.entries(packages).filter(([cmd]) => !onPath(cmd));
+if (missing.length > 0) {
+  const names = [...new Set(missing.map(([, pkg]) => pkg))];
+  if (process.getuid?.() !== 0) {
+    console.error(`ensure-deps: the tests need ${missing.map(([c]) => c).join(', ')}; install the Debian packages: sudo apt-get install -y ${names.join(' ')}`);
+    process.exit(1);
+  }
+  console.log(`ensure-deps: installing Debian packages ${names.join(', ')} (apt-get)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execSync('apt-get update -q', { stdio: 'inherit', env });
+  execSync(`apt-get install -y -q --no-install-recommends ${names.join(' ')}`, { stdio: 'inherit', env });
+}

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { registerAuth } from './api/auth.js';
 import { adminRoutes } from './api/admin.js';
 import { cardinalityRoutes } from './api/cardinality.js';
+import { promRoutes } from './api/prom.js';
 import { registerOpenApi } from './api/openapi.js';
 import { discoveryRoutes } from './api/discovery.js';
 import { RateLimiter, rateLimitHeaders } from './api/rate-limit.js';
@@ -95,6 +96,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     : undefined;
   const routeOptions: RouteOptions = { luminate: deps.luminate, tenantOf: (req) => req.auth?.tenant ?? DEFAULT_TENANT, limiter };
   await app.register(writeRoutes, routeOptions);
+  await app.register(promRoutes, { ...routeOptions, maxDecodedBytes: config.batch_write.max_request_size_bytes });
   await app.register(queryRoutes, routeOptions);
   await app.register(discoveryRoutes, routeOptions);
   await app.register(healthRoutes, routeOptions);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
 import { durationMs, type Config } from './config/index.js';
 import { cardinalityReport, type CardinalityReport } from './cardinality-report.js';
-import { Acceptor, CardinalityGuard, SeriesCache, metricIdOf, type Admit, type CardinalityLimits, type ValidationLimits, type WriteResult } from './ingest/index.js';
+import { Acceptor, CardinalityGuard, SeriesCache, metricIdOf, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
 import { RetentionManager, Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget } from './storage/index.js';
 import { ApiKeys, RetentionPolicies, openMetaDb, type MetaDb, type MetaTarget } from './meta/index.js';
@@ -44,6 +44,8 @@ export interface Luminate {
   deleteBefore(tenant: string, metric: string, before: number): Promise<number>;
   /** `admit` is called with the valid point count before storing (rate limits); it may throw. */
   write(body: unknown, tenant?: string, admit?: Admit): Promise<WriteResult>;
+  /** A write of series with many samples each (Prometheus remote write). */
+  writeSeries(list: readonly SeriesSamples[], tenant?: string, admit?: Admit): Promise<WriteResult>;
   /** A write from the raw JSON bytes of a request (the HTTP path). */
   writeBytes(body: Buffer, tenant?: string, admit?: Admit): Promise<WriteResult>;
   query(body: unknown, tenant?: string): Promise<QueryResponse>;
@@ -225,6 +227,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     cardinalityReport: (tenant, opts = {}) => cardinalityReport(cardinality, store, tenant, { limit: opts.limit ?? 10, timeoutMs: durationMs(config.query_limits.default_query_timeout) }),
     deleteBefore: (tenant, metric, before) => store.deleteSamplesBefore(metricIdOf(tenant, metric), before),
     write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
+    writeSeries: (list, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeSeries(list, tenant, admit)),
     writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),
     query: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeQuery(() => querier.query(body, tenant)),
     listMetrics: (tenant = DEFAULT_TENANT) => querier.listMetrics(tenant),

@@ -35,6 +35,7 @@ export function registerBodyHandling(app: FastifyInstance, opts: { gzip: boolean
     const header = req.headers['content-encoding'];
     const enc = (Array.isArray(header) ? header.join(',') : (header ?? '')).trim().toLowerCase();
     if (enc === '' || enc === 'identity') return payload;
+    if (req.routeOptions.config.encodings?.includes(enc)) return payload;
     if (enc !== 'gzip' || !opts.gzip) {
       throw apiErrors.create('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${enc} is not supported; use gzip or identity`, { content_encoding: enc });
     }

@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route needs when auth is on; routes without one are open (health, /metrics). */
     scope?: Scope;
+    /** Content-Encodings the route decodes itself (e.g. snappy for remote write). */
+    encodings?: readonly string[];
   }
 }
 

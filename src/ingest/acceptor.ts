@@ -3,7 +3,7 @@ import { commonErrors } from '../errors.js';
 import type { CardinalityGuard, CardinalitySession, CardinalityWarning } from './cardinality.js';
 import { ingestErrors } from './errors.js';
 import { fastResolve } from './fast-batch.js';
-import { resolveWriteBody } from './resolve.js';
+import { resolveSeries, resolveWriteBody, type Resolved, type SeriesSamples } from './resolve.js';
 import type { SeriesCache } from './series-cache.js';
 import type { PointError, ValidationLimits, WriteBatch } from './types.js';
 
@@ -85,8 +85,17 @@ export class Acceptor {
     }
   }
 
+  /** A write of series with many samples each (Prometheus remote write and other protocols). */
+  async writeSeries(list: readonly SeriesSamples[], tenant: string, admit?: Admit): Promise<WriteResult> {
+    const session = this.#o.cardinality?.session(tenant);
+    return this.#guarded(session, () => {
+      const resolved = resolveSeries(list, { tenant, limits: this.#o.limits, maxBatchSize: this.#o.maxBatchSize, now: this.#now(), cache: this.#o.cache, cardinality: session });
+      return this.#finish(resolved, admit, session);
+    });
+  }
+
   async #write(body: unknown, tenant: string, admit: Admit | undefined, session: CardinalitySession | undefined): Promise<WriteResult> {
-    const { batch, errors } = resolveWriteBody(body, {
+    const resolved = resolveWriteBody(body, {
       tenant,
       limits: this.#o.limits,
       maxBatchSize: this.#o.maxBatchSize,
@@ -94,6 +103,11 @@ export class Acceptor {
       cache: this.#o.cache,
       cardinality: session,
     });
+    return this.#finish(resolved, admit, session);
+  }
+
+  /** Stores what is valid; a write with nothing valid is a 400 listing why. */
+  async #finish({ batch, errors }: Resolved, admit: Admit | undefined, session: CardinalitySession | undefined): Promise<WriteResult> {
     if (batch.points === 0 && errors.length > 0) {
       const codes = new Set(errors.map((e) => e.code));
       const code = codes.size === 1 ? (errors[0]!.code as Parameters<typeof ingestErrors.create>[0]) : 'INVALID_BATCH';

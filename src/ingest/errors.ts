@@ -12,5 +12,6 @@ export const ingestErrors = defineErrors({
   DIMENSION_LIMIT_EXCEEDED: { status: 400, description: 'A point carries more than 20 dimensions (cardinality_limits.max_dimensions_per_metric).' },
   CARDINALITY_EXCEEDED: { status: 400, description: 'A point would create a new series past cardinality_limits.max_unique_series_per_metric (1,000,000), or a new metric past max_metrics_per_tenant (1,000); existing series keep being accepted.' },
   BATCH_TOO_LARGE: { status: 400, description: 'A write carries more metrics than batch_write.max_batch_size (10,000); details has max_batch_size and received.' },
+  INVALID_PAYLOAD: { status: 400, description: 'A protocol body (remote write protobuf, snappy block) cannot be decoded; the message says what and at which byte.' },
   INVALID_BATCH: { status: 400, description: 'The write body is not {"metrics":[...]}, or no metric in it was valid (details.errors lists each).' },
 });

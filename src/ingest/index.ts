@@ -1,6 +1,8 @@
 export { ingestErrors } from './errors.js';
-export { resolveWriteBody } from './resolve.js';
-export type { ResolveOptions, Resolved } from './resolve.js';
+export { SeriesResolver, resolveSeries, resolveWriteBody } from './resolve.js';
+export type { ResolveOptions, Resolved, SeriesSamples } from './resolve.js';
+export { decodeWriteRequest } from './remote-write.js';
+export type { DecodedWriteRequest } from './remote-write.js';
 export { SeriesCache } from './series-cache.js';
 export { SeriesHasher, idText } from './series-hasher.js';
 export { canonicalSeriesKey, metricIdOf, seriesIdOf } from './series-id.js';

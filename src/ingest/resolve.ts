@@ -4,7 +4,7 @@ import { SeriesHasher, idText } from './series-hasher.js';
 import { metricIdOf } from './series-id.js';
 import type { SeriesCache } from './series-cache.js';
 import type { NewSeries, PointError, ValidationLimits, WriteBatch } from './types.js';
-import { validatePoint } from './validate.js';
+import { checkDimensions, checkName, checkTimestamp, checkValue, validatePoint } from './validate.js';
 
 export interface ResolveOptions {
   tenant: string;
@@ -48,14 +48,70 @@ export function resolveWriteBody(body: unknown, opts: ResolveOptions): Resolved 
   return resolveItems(items, opts);
 }
 
+/**
+ * Series id resolution shared by every write path: the series cache, then the cardinality limits
+ * (counted, refused, or folded into `__overflow__`), and the list of series to record.
+ */
+export class SeriesResolver {
+  readonly newSeries: NewSeries[] = [];
+  /** The dimensions the last `resolve` stored the series under (folded ones differ from the input). */
+  dimensions: Record<string, string> | undefined;
+  readonly #tenant: string;
+  readonly #cache: SeriesCache;
+  readonly #cardinality: CardinalitySession | undefined;
+  readonly #hasher = new SeriesHasher();
+  readonly #keys: string[] = [];
+  #pending: Set<string> | undefined;
+
+  constructor(tenant: string, cache: SeriesCache, cardinality: CardinalitySession | undefined) {
+    this.#tenant = tenant;
+    this.#cache = cache;
+    this.#cardinality = cardinality;
+  }
+
+  /** The id text of a valid series, or the Admission that refused it (metric or series limit). */
+  resolve(name: string, dims: Record<string, string> | undefined): string | Admission {
+    const hasher = this.#hasher;
+    const cardinality = this.#cardinality;
+    let dimensions = dims;
+    hasher.series(this.#tenant, name, dimensions, this.#keys);
+    let id: string | undefined | null = this.#cache.get(hasher.hi, hasher.lo);
+    if (id === undefined && cardinality !== undefined) {
+      const admission = cardinality.admit(name, hasher.hi, hasher.lo);
+      if (admission !== Admission.Existing) cardinality.inspect(name, dimensions);
+      if (admission === Admission.MetricLimit || (admission === Admission.SeriesLimit && cardinality.overflowOf(name) === null)) {
+        if (admission === Admission.SeriesLimit) cardinality.refused(name);
+        return admission;
+      }
+      if (admission === Admission.SeriesLimit) {
+        // Overflow: the offending dimensions' values become __overflow__; if even that series is
+        // new past the headroom, every dimension does (one series per metric, always accepted).
+        dimensions = foldDimensions(dimensions, cardinality.overflowOf(name));
+        id = foldedId(hasher, this.#cache, cardinality, this.#tenant, name, dimensions, this.#keys, Ceiling.Folded);
+        if (id === null) {
+          dimensions = foldDimensions(dimensions, []);
+          id = foldedId(hasher, this.#cache, cardinality, this.#tenant, name, dimensions, this.#keys, Ceiling.Forced);
+        }
+        cardinality.folded(name);
+      }
+    }
+    this.dimensions = dimensions;
+    if (id === undefined || id === null) {
+      id = idText(hasher.hi, hasher.lo);
+      if (!this.#pending?.has(id)) {
+        (this.#pending ??= new Set()).add(id);
+        this.newSeries.push({ seriesId: id, tenant: this.#tenant, metric: name, dimensions: dimensions ?? {} });
+      }
+    }
+    return id;
+  }
+}
+
 function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved {
   const { tenant, limits, now, cache, cardinality } = opts;
   const errors: PointError[] = [];
-  const newSeries: NewSeries[] = [];
-  let pending: Set<string> | undefined;
   const latest = new Map<string, number>();
-  const hasher = new SeriesHasher();
-  const keys: string[] = [];
+  const resolver = new SeriesResolver(tenant, cache, cardinality);
   let samples = '';
   let points = 0;
   // Few metrics per batch: their ids (and the row prefix) are computed once each.
@@ -70,35 +126,10 @@ function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved
       continue;
     }
     const p = item as RawItem;
-    let dimensions = p.dimensions;
-    hasher.series(tenant, p.name, dimensions, keys);
-    let id: string | undefined | null = cache.get(hasher.hi, hasher.lo);
-    if (id === undefined && cardinality !== undefined) {
-      const admission = cardinality.admit(p.name, hasher.hi, hasher.lo);
-      if (admission !== Admission.Existing) cardinality.inspect(p.name, dimensions);
-      if (admission === Admission.MetricLimit || (admission === Admission.SeriesLimit && cardinality.overflowOf(p.name) === null)) {
-        if (admission === Admission.SeriesLimit) cardinality.refused(p.name);
-        errors.push({ index: i, metric: p.name, code: 'CARDINALITY_EXCEEDED', error: cardinalityMessage(admission, p.name, cardinality) });
-        continue;
-      }
-      if (admission === Admission.SeriesLimit) {
-        // Overflow: the offending dimensions' values become __overflow__; if even that series is
-        // new past the headroom, every dimension does (one series per metric, always accepted).
-        dimensions = foldDimensions(dimensions, cardinality.overflowOf(p.name));
-        id = foldedId(hasher, cache, cardinality, tenant, p.name, dimensions, keys, Ceiling.Folded);
-        if (id === null) {
-          dimensions = foldDimensions(dimensions, []);
-          id = foldedId(hasher, cache, cardinality, tenant, p.name, dimensions, keys, Ceiling.Forced);
-        }
-        cardinality.folded(p.name);
-      }
-    }
-    if (id === undefined || id === null) {
-      id = idText(hasher.hi, hasher.lo);
-      if (!pending?.has(id)) {
-        (pending ??= new Set()).add(id);
-        newSeries.push({ seriesId: id, tenant, metric: p.name, dimensions: dimensions ?? {} });
-      }
+    const id = resolver.resolve(p.name, p.dimensions);
+    if (typeof id !== 'string') {
+      errors.push({ index: i, metric: p.name, code: 'CARDINALITY_EXCEEDED', error: cardinalityMessage(id, p.name, cardinality!) });
+      continue;
     }
     let prefix = metricPrefix.get(p.name);
     if (prefix === undefined) metricPrefix.set(p.name, (prefix = metricIdOf(tenant, p.name) + '\t'));
@@ -107,7 +138,61 @@ function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved
     const prev = latest.get(p.name);
     if (prev === undefined || p.timestamp > prev) latest.set(p.name, p.timestamp);
   }
-  return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries, latest }, errors };
+  return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries: resolver.newSeries, latest }, errors };
+}
+
+/** Many samples of one series, as protocols that group by series send them (remote write). */
+export interface SeriesSamples {
+  name: string;
+  dimensions: Record<string, string>;
+  timestamps: readonly number[];
+  values: readonly number[];
+}
+
+/**
+ * The series-oriented write path: each series is validated, hashed and limited once, then each
+ * of its samples is checked (timestamp, value) and formatted. Errors carry the sample's ordinal
+ * over the whole request as `index`.
+ */
+export function resolveSeries(list: readonly SeriesSamples[], opts: ResolveOptions): Resolved {
+  const { tenant, limits, now, cache, cardinality } = opts;
+  const errors: PointError[] = [];
+  const latest = new Map<string, number>();
+  const resolver = new SeriesResolver(tenant, cache, cardinality);
+  const metricPrefix = new Map<string, string>();
+  let samples = '';
+  let points = 0;
+  let ordinal = 0;
+  for (const s of list) {
+    const n = s.timestamps.length;
+    const bad = checkName(s.name, limits.maxNameLength) ?? checkDimensions(s.dimensions, limits);
+    let id: string | Admission | undefined;
+    if (bad === null) id = resolver.resolve(s.name, s.dimensions);
+    if (bad !== null || typeof id !== 'string') {
+      const v = bad ?? { code: 'CARDINALITY_EXCEEDED', message: cardinalityMessage(id as Admission, s.name, cardinality!) };
+      for (let k = 0; k < n; k++) errors.push({ index: ordinal + k, metric: s.name, code: v.code, error: v.message });
+      ordinal += n;
+      continue;
+    }
+    let metricId = metricPrefix.get(s.name);
+    if (metricId === undefined) metricPrefix.set(s.name, (metricId = metricIdOf(tenant, s.name)));
+    const prefix = metricId + '\t' + id + '\t';
+    let last = latest.get(s.name);
+    for (let k = 0; k < n; k++, ordinal++) {
+      const ts = s.timestamps[k]!;
+      const value = s.values[k]!;
+      const v = checkTimestamp(ts, now, limits) ?? checkValue(value);
+      if (v !== null) {
+        errors.push({ index: ordinal, metric: s.name, code: v.code, error: v.message });
+        continue;
+      }
+      samples += prefix + ts + '\t' + value + '\n';
+      points++;
+      if (last === undefined || ts > last) last = ts;
+    }
+    if (last !== undefined) latest.set(s.name, last);
+  }
+  return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries: resolver.newSeries, latest }, errors };
 }
 
 /**

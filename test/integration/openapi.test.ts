@@ -25,6 +25,7 @@ const ENDPOINTS = [
   ['post', '/api/v1/admin/retention'],
   ['delete', '/api/v1/admin/metrics/{name}'],
   ['get', '/api/v1/cardinality'],
+  ['post', '/api/v1/prom/write'],
 ] as const;
 
 interface OpenApiDoc {

@@ -1,0 +1,71 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import snappy from 'snappyjs';
+import { LuminateError } from '../errors.js';
+import { decodeWriteRequest, ingestErrors } from '../ingest/index.js';
+import { apiErrors } from './errors.js';
+import { rateLimitHeaders } from './rate-limit.js';
+import { ErrorEnvelope, authErrors } from './schemas.js';
+import type { RouteOptions } from './types.js';
+
+/**
+ * `POST /api/v1/prom/write` — Prometheus remote write 1.0 (protobuf `WriteRequest`, snappy block
+ * compression), as sent by Prometheus, vmagent, Grafana Agent/Alloy and the OTel Collector's
+ * prometheusremotewrite exporter. Samples go through the same validation, limits, tenancy and
+ * group commit as `POST /api/v1/write`; the answer is 204 once they are stored.
+ *
+ * Payload errors answer 400 with a plain-text reason (what senders log); a sender must not retry
+ * those. Samples that are invalid on their own (e.g. a metric name with `:`, a timestamp older
+ * than 7 days, a series past the cardinality limit) are dropped, counted in
+ * `luminate_write_errors_total{code}` and logged, and the rest stored: a 204. A request whose
+ * every sample is invalid is a 400 naming the first reason.
+ */
+export const promRoutes: FastifyPluginAsync<RouteOptions & { maxDecodedBytes: number }> = async (app, { luminate, tenantOf, limiter, maxDecodedBytes }) => {
+  app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.post(
+    '/api/v1/prom/write',
+    {
+      config: { scope: 'write', encodings: ['snappy'] },
+      ...(limiter ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => rateLimitHeaders(reply, limiter.admitWrite(tenantOf(req))) } : {}),
+      schema: {
+        summary: 'Prometheus remote write 1.0',
+        description: 'Body: snappy-compressed prometheus.WriteRequest protobuf (Content-Type: application/x-protobuf, Content-Encoding: snappy). __name__ → metric name, other labels → dimensions. 204 once stored; 400 text/plain for a bad payload.',
+        tags: ['write'],
+        security: [{ bearer: [] }],
+        response: { 204: { type: 'null', description: 'Stored.' }, 400: { type: 'string', description: 'text/plain reason' }, 413: ErrorEnvelope, 415: ErrorEnvelope, 503: ErrorEnvelope, ...authErrors },
+      },
+    },
+    async (req, reply) => {
+      const tenant = tenantOf(req);
+      try {
+        const raw = uncompress(req.body as Buffer, maxDecodedBytes);
+        const decoded = decodeWriteRequest(raw);
+        const admit = limiter ? (points: number) => rateLimitHeaders(reply, limiter.admitPoints(tenant, points)) : undefined;
+        const result = await luminate.writeSeries(decoded.series, tenant, admit);
+        if (result.rejected > 0) {
+          const first = result.errors[0]!;
+          req.log.warn({ tenant, accepted: result.accepted, rejected: result.rejected, first: `${first.metric ?? ''}: ${first.code}: ${first.error}` }, 'remote write: samples dropped');
+        }
+        return reply.code(204).send();
+      } catch (err) {
+        // Payload and validation errors: a readable line for the sender's log.
+        if (err instanceof LuminateError && err.status === 400) return reply.code(400).type('text/plain; charset=utf-8').send(`${err.code}: ${err.message}\n`);
+        throw err;
+      }
+    },
+  );
+};
+
+/** The snappy block, bounded: the length it declares is checked before anything is allocated. */
+function uncompress(body: Buffer, max: number): Buffer {
+  if (body.length === 0) throw ingestErrors.create('INVALID_PAYLOAD', 'remote write: the body is empty', { protocol: 'prometheus_remote_write' });
+  let out: Uint8Array;
+  try {
+    out = snappy.uncompress(body, max);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/too big/.test(message)) throw apiErrors.create('PAYLOAD_TOO_LARGE', `remote write: decompressed body would be larger than ${max} bytes`, { max_request_size_bytes: max });
+    throw ingestErrors.create('INVALID_PAYLOAD', `remote write: not a valid snappy block: ${message}`, { protocol: 'prometheus_remote_write' });
+  }
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
