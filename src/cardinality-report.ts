@@ -1,4 +1,4 @@
-import { keyPattern, patternWarning, valuePattern, type CardinalityGuard, type CardinalityWarning, type MetricUsage, type PatternReason } from './ingest/index.js';
+import { keyPattern, metricLimitWarning, patternWarning, seriesLimitWarning, valuePattern, type CardinalityGuard, type CardinalityWarning, type MetricUsage, type PatternReason } from './ingest/index.js';
 import type { Store } from './storage/index.js';
 
 /** `GET /api/v1/cardinality`: one tenant's usage against its limits (docs/api.md). */
@@ -24,20 +24,10 @@ export async function cardinalityReport(guard: CardinalityGuard, store: Store, t
   const threshold = guard.limits.warningThreshold;
   const dims = await store.topDimensions(tenant, opts.limit, opts.timeoutMs);
   const warnings: CardinalityWarning[] = [];
-  if (usage.metrics.usage >= threshold) {
-    warnings.push({
-      code: 'METRIC_LIMIT_APPROACHING',
-      metric: null,
-      count: usage.metrics.count,
-      limit: usage.metrics.limit,
-      message: `${usage.metrics.count} of ${usage.metrics.limit} metrics (cardinality_limits.max_metrics_per_tenant)`,
-    });
-  }
+  if (usage.metrics.usage >= threshold) warnings.push(metricLimitWarning(tenant, usage.metrics.count, usage.metrics.limit));
   const patterns = new Map<string, PatternReason>();
   for (const m of usage.top_metrics) {
-    if (m.usage >= threshold) {
-      warnings.push({ code: 'SERIES_LIMIT_APPROACHING', metric: m.metric, count: m.series, limit: m.limit, message: `metric ${m.metric} has ${m.series} of its ${m.limit} series (cardinality_limits.max_unique_series_per_metric)` });
-    }
+    if (m.usage >= threshold) warnings.push(seriesLimitWarning(m.metric, m.series, m.limit, m.overflow));
     for (const p of m.patterns) patterns.set(m.metric + '\0' + p.dimension, p.reason);
   }
   const top_dimensions = dims.map((d) => {

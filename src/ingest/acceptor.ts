@@ -3,7 +3,7 @@ import { commonErrors } from '../errors.js';
 import type { CardinalityGuard, CardinalitySession, CardinalityWarning } from './cardinality.js';
 import { ingestErrors } from './errors.js';
 import { fastResolve } from './fast-batch.js';
-import { resolveSeries, resolveWriteBody, type Resolved, type SeriesSamples } from './resolve.js';
+import { resolveSeries, resolveWriteBody, type ResolveOptions, type Resolved, type SeriesSamples } from './resolve.js';
 import type { SeriesCache } from './series-cache.js';
 import type { PointError, ValidationLimits, WriteBatch } from './types.js';
 
@@ -58,7 +58,7 @@ export class Acceptor {
   async writeBytes(body: Buffer, tenant: string, admit?: Admit): Promise<WriteResult> {
     const session = this.#o.cardinality?.session(tenant);
     return this.#guarded(session, async () => {
-      const batch = fastResolve(body, { tenant, limits: this.#o.limits, maxBatchSize: this.#o.maxBatchSize, now: this.#now(), cache: this.#o.cache, cardinality: session, scratch: this.#scratch });
+      const batch = fastResolve(body, { ...this.#options(tenant, session), scratch: this.#scratch });
       if (batch !== null) return this.#store(batch, [], admit, session);
       let parsed: unknown;
       try {
@@ -89,21 +89,16 @@ export class Acceptor {
   async writeSeries(list: readonly SeriesSamples[], tenant: string, admit?: Admit): Promise<WriteResult> {
     const session = this.#o.cardinality?.session(tenant);
     return this.#guarded(session, () => {
-      const resolved = resolveSeries(list, { tenant, limits: this.#o.limits, maxBatchSize: this.#o.maxBatchSize, now: this.#now(), cache: this.#o.cache, cardinality: session });
-      return this.#finish(resolved, admit, session);
+      return this.#finish(resolveSeries(list, this.#options(tenant, session)), admit, session);
     });
   }
 
   async #write(body: unknown, tenant: string, admit: Admit | undefined, session: CardinalitySession | undefined): Promise<WriteResult> {
-    const resolved = resolveWriteBody(body, {
-      tenant,
-      limits: this.#o.limits,
-      maxBatchSize: this.#o.maxBatchSize,
-      now: this.#now(),
-      cache: this.#o.cache,
-      cardinality: session,
-    });
-    return this.#finish(resolved, admit, session);
+    return this.#finish(resolveWriteBody(body, this.#options(tenant, session)), admit, session);
+  }
+
+  #options(tenant: string, cardinality: CardinalitySession | undefined): ResolveOptions {
+    return { tenant, limits: this.#o.limits, maxBatchSize: this.#o.maxBatchSize, now: this.#now(), cache: this.#o.cache, cardinality };
   }
 
   /** Stores what is valid; a write with nothing valid is a 400 listing why. */

@@ -315,13 +315,7 @@ export class CardinalityGuard {
   checkSeriesCount(tenant: string, t: TenantCardinality, metric: string, m: MetricCardinality, session: CardinalitySession | null): void {
     const limit = t.maxSeries;
     if (m.ids.size < this.limits.warningThreshold * limit) return;
-    const w: CardinalityWarning = {
-      code: 'SERIES_LIMIT_APPROACHING',
-      metric,
-      count: m.ids.size,
-      limit,
-      message: `metric ${metric} has ${m.ids.size} of its ${limit} series (cardinality_limits.max_unique_series_per_metric); ${m.overflow !== null ? `new series past the limit fold into ${OVERFLOW_VALUE}` : 'new series past the limit are rejected'}`,
-    };
+    const w = seriesLimitWarning(metric, m.ids.size, limit, m.overflow !== null);
     session?.warn(w, metric);
     if (!m.warned) {
       m.warned = true;
@@ -334,13 +328,7 @@ export class CardinalityGuard {
     const limit = t.maxMetrics;
     const count = t.metrics.size;
     if (count < this.limits.warningThreshold * limit) return;
-    const w: CardinalityWarning = {
-      code: 'METRIC_LIMIT_APPROACHING',
-      metric: null,
-      count,
-      limit,
-      message: `tenant ${tenant} has ${count} of its ${limit} metrics (cardinality_limits.max_metrics_per_tenant); new metrics past the limit are rejected`,
-    };
+    const w = metricLimitWarning(tenant, count, limit);
     session?.warn(w, '');
     if (!t.warned) {
       t.warned = true;
@@ -502,6 +490,28 @@ export class CardinalitySession {
     this.#last = m;
     return m;
   }
+}
+
+/** The warning for a metric at or past the warning threshold of its series limit. */
+export function seriesLimitWarning(metric: string, count: number, limit: number, overflow: boolean): CardinalityWarning {
+  return {
+    code: 'SERIES_LIMIT_APPROACHING',
+    metric,
+    count,
+    limit,
+    message: `metric ${metric} has ${count} of its ${limit} series (cardinality_limits.max_unique_series_per_metric); ${overflow ? `new series past the limit fold into ${OVERFLOW_VALUE}` : 'new series past the limit are rejected'}`,
+  };
+}
+
+/** The warning for a tenant at or past the warning threshold of its metric limit. */
+export function metricLimitWarning(tenant: string, count: number, limit: number): CardinalityWarning {
+  return {
+    code: 'METRIC_LIMIT_APPROACHING',
+    metric: null,
+    count,
+    limit,
+    message: `tenant ${tenant} has ${count} of its ${limit} metrics (cardinality_limits.max_metrics_per_tenant); new metrics past the limit are rejected`,
+  };
 }
 
 /** The warning for a dimension that looks high-cardinality. */

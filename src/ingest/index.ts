@@ -11,7 +11,7 @@ export type { MetricPoint, NewSeries, PointError, ValidationLimits, WriteBatch }
 export { Acceptor } from './acceptor.js';
 export { fastResolve } from './fast-batch.js';
 export type { AcceptorOptions, Admit, WriteResult } from './acceptor.js';
-export { Admission, CardinalityGuard, CardinalitySession, Ceiling, IdSet, OVERFLOW_VALUE, foldDimensions, patternWarning } from './cardinality.js';
+export { Admission, CardinalityGuard, CardinalitySession, Ceiling, IdSet, OVERFLOW_VALUE, foldDimensions, metricLimitWarning, patternWarning, seriesLimitWarning } from './cardinality.js';
 export type { CardinalityLimits, CardinalityWarning, CardinalityWarningCode, MetricUsage, TenantUsage } from './cardinality.js';
 export { keyPattern, valuePattern } from './patterns.js';
 export type { PatternReason } from './patterns.js';
