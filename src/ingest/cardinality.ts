@@ -227,7 +227,7 @@ export class CardinalityGuard {
   /** Counts a stored series, without limits (loading the counts at start). */
   seed(tenant: string, metric: string, hi: number, lo: number): void {
     const t = this.#tenant(tenant, true);
-    (t.metrics.get(metric) ?? this.#create(t, metric)).ids.add(hi, lo);
+    (t.metrics.get(metric) ?? this.create(t, metric)).ids.add(hi, lo);
   }
 
   /** After seeding: announces metrics and tenants already past the warning threshold. */
@@ -306,11 +306,6 @@ export class CardinalityGuard {
     };
   }
 
-  /** @internal */
-  create(t: TenantCardinality, metric: string): MetricCardinality {
-    return this.#create(t, metric);
-  }
-
   /** @internal The threshold warning for a metric's series, when due. */
   checkSeriesCount(tenant: string, t: TenantCardinality, metric: string, m: MetricCardinality, session: CardinalitySession | null): void {
     const limit = t.maxSeries;
@@ -353,7 +348,8 @@ export class CardinalityGuard {
     return t;
   }
 
-  #create(t: TenantCardinality, metric: string): MetricCardinality {
+  /** @internal A metric's counts, created with its overflow rule. */
+  create(t: TenantCardinality, metric: string): MetricCardinality {
     const rule = this.limits.overflow.find((r) => globMatches(r.pattern, metric));
     const m = new MetricCardinality(rule === undefined ? null : rule.dimensions);
     t.metrics.set(metric, m);

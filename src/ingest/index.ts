@@ -1,5 +1,5 @@
 export { ingestErrors } from './errors.js';
-export { SeriesResolver, resolveSeries, resolveWriteBody } from './resolve.js';
+export { resolveSeries, resolveWriteBody } from './resolve.js';
 export type { ResolveOptions, Resolved, SeriesSamples } from './resolve.js';
 export { decodeWriteRequest } from './remote-write.js';
 export type { DecodedWriteRequest } from './remote-write.js';

@@ -20,8 +20,6 @@ import type { SeriesSamples } from './resolve.js';
 
 export interface DecodedWriteRequest {
   series: SeriesSamples[];
-  /** Samples decoded (staleness markers not included). */
-  samples: number;
   /** Staleness markers skipped. */
   stale: number;
 }
@@ -120,21 +118,19 @@ function malformed(what: string, at: number) {
 export function decodeWriteRequest(buf: Buffer): DecodedWriteRequest {
   const r = new Reader(buf, 0, buf.length);
   const series: SeriesSamples[] = [];
-  let samples = 0;
   let stale = 0;
   while (r.pos < r.end) {
     const tag = r.tag();
     if (tag === ((1 << 3) | 2)) {
       const [s, e] = r.bytes();
       const ts = decodeTimeSeries(buf, s, e);
-      samples += ts.series.timestamps.length;
       stale += ts.stale;
       if (ts.series.timestamps.length > 0) series.push(ts.series);
     } else {
       r.skip(tag & 7);
     }
   }
-  return { series, samples, stale };
+  return { series, stale };
 }
 
 function decodeTimeSeries(buf: Buffer, start: number, end: number): { series: SeriesSamples; stale: number } {

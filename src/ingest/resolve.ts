@@ -54,8 +54,6 @@ export function resolveWriteBody(body: unknown, opts: ResolveOptions): Resolved 
  */
 export class SeriesResolver {
   readonly newSeries: NewSeries[] = [];
-  /** The dimensions the last `resolve` stored the series under (folded ones differ from the input). */
-  dimensions: Record<string, string> | undefined;
   readonly #tenant: string;
   readonly #cache: SeriesCache;
   readonly #cardinality: CardinalitySession | undefined;
@@ -87,15 +85,14 @@ export class SeriesResolver {
         // Overflow: the offending dimensions' values become __overflow__; if even that series is
         // new past the headroom, every dimension does (one series per metric, always accepted).
         dimensions = foldDimensions(dimensions, cardinality.overflowOf(name));
-        id = foldedId(hasher, this.#cache, cardinality, this.#tenant, name, dimensions, this.#keys, Ceiling.Folded);
+        id = this.#folded(cardinality, name, dimensions, Ceiling.Folded);
         if (id === null) {
           dimensions = foldDimensions(dimensions, []);
-          id = foldedId(hasher, this.#cache, cardinality, this.#tenant, name, dimensions, this.#keys, Ceiling.Forced);
+          id = this.#folded(cardinality, name, dimensions, Ceiling.Forced);
         }
         cardinality.folded(name);
       }
     }
-    this.dimensions = dimensions;
     if (id === undefined || id === null) {
       id = idText(hasher.hi, hasher.lo);
       if (!this.#pending?.has(id)) {
@@ -104,6 +101,18 @@ export class SeriesResolver {
       }
     }
     return id;
+  }
+
+  /**
+   * Hashes a folded series into the hasher: its cached id text, undefined when it must be
+   * recorded, null when the ceiling refuses it.
+   */
+  #folded(cardinality: CardinalitySession, metric: string, dimensions: Record<string, string>, ceiling: Ceiling): string | undefined | null {
+    const hasher = this.#hasher;
+    hasher.series(this.#tenant, metric, dimensions, this.#keys);
+    const id = this.#cache.get(hasher.hi, hasher.lo);
+    if (id !== undefined) return id;
+    return cardinality.admit(metric, hasher.hi, hasher.lo, ceiling) === Admission.SeriesLimit ? null : undefined;
   }
 }
 
@@ -193,26 +202,6 @@ export function resolveSeries(list: readonly SeriesSamples[], opts: ResolveOptio
     if (last !== undefined) latest.set(s.name, last);
   }
   return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries: resolver.newSeries, latest }, errors };
-}
-
-/**
- * The id of a folded series: its cached text, undefined when it must be recorded, null when the
- * ceiling refuses it.
- */
-function foldedId(
-  hasher: SeriesHasher,
-  cache: SeriesCache,
-  cardinality: CardinalitySession,
-  tenant: string,
-  metric: string,
-  dimensions: Record<string, string>,
-  keys: string[],
-  ceiling: Ceiling,
-): string | undefined | null {
-  hasher.series(tenant, metric, dimensions, keys);
-  const id = cache.get(hasher.hi, hasher.lo);
-  if (id !== undefined) return id;
-  return cardinality.admit(metric, hasher.hi, hasher.lo, ceiling) === Admission.SeriesLimit ? null : undefined;
 }
 
 function cardinalityMessage(admission: Admission, metric: string, cardinality: CardinalitySession): string {
