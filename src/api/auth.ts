@@ -79,12 +79,25 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
   };
 }
 
-/** Reads `Authorization: Bearer <token>`; throws UNAUTHORIZED when it is missing or not a bearer token. */
+/**
+ * Reads the token from `Authorization`: `Bearer <token>`, `Token <token>` (what InfluxDB v2
+ * clients such as Telegraf send) or `Basic base64(user:token)` (senders that only do basic auth:
+ * the password is the token, the user name is ignored). Throws UNAUTHORIZED otherwise.
+ */
 export function bearerToken(header: string | undefined): string {
   if (header === undefined || header === '') throw apiErrors.create('UNAUTHORIZED', 'missing Authorization: Bearer <token> header');
-  const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
-  if (m === null) throw apiErrors.create('UNAUTHORIZED', 'Authorization header must be "Bearer <token>"');
-  return m[1]!;
+  const h = header.trim();
+  const m = /^(?:Bearer|Token)\s+([A-Za-z0-9._~+/=-]+)$/i.exec(h);
+  if (m !== null) return m[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(h);
+  if (basic !== null) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const token = colon < 0 ? '' : decoded.slice(colon + 1);
+    if (/^[A-Za-z0-9._~+/=-]+$/.test(token)) return token;
+    throw apiErrors.create('UNAUTHORIZED', 'Basic auth must carry the token as its password');
+  }
+  throw apiErrors.create('UNAUTHORIZED', 'Authorization header must be "Bearer <token>" (or "Token <token>", or Basic with the token as password)');
 }
 
 /**

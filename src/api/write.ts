@@ -57,4 +57,35 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
       return reply.code(result.status).send({ accepted: result.accepted, rejected: result.rejected, errors: result.errors, ...(result.warnings ? { warnings: result.warnings } : {}) });
     },
   );
+
+  app.post(
+    '/api/v1/metrics/ingest',
+    {
+      config: { scope: 'write' },
+      ...(limiter ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => rateLimitHeaders(reply, limiter.admitWrite(tenantOf(req))) } : {}),
+      schema: {
+        summary: 'Write one metric',
+        description: 'One seed metric {name, timestamp, value, dimensions}, checked by the same rules as an item of POST /api/v1/write. 200 once stored; 400 with the rule\'s code (e.g. INVALID_METRIC_NAME) otherwise.',
+        tags: ['write'],
+        security: [{ bearer: [] }],
+        body: WriteBody.properties.metrics.items,
+        response: { 200: WriteResponse, 400: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope, 503: ErrorEnvelope, ...authErrors },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body as Buffer;
+      if (body.length === 0) throw commonErrors.create('INVALID_JSON', 'request body is empty; send a JSON metric object');
+      let metric: unknown;
+      try {
+        metric = JSON.parse(body.toString('utf8'));
+      } catch (err) {
+        throw commonErrors.create('INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`);
+      }
+      const tenant = tenantOf(req);
+      const admit = limiter ? (points: number) => rateLimitHeaders(reply, limiter.admitPoints(tenant, points)) : undefined;
+      // One item: the write is all or nothing, so a rejection is the 400 with the item's own code.
+      const result = await luminate.write({ metrics: [metric] }, tenant, admit);
+      return reply.code(200).send({ accepted: result.accepted, rejected: result.rejected, errors: result.errors, ...(result.warnings ? { warnings: result.warnings } : {}) });
+    },
+  );
 };

@@ -125,6 +125,16 @@ export const ConfigSchema = Type.Object(
       },
       'Per-point dimension limits, series and metric limits, overflow.',
     ),
+    otlp: Section(
+      {
+        resource_attributes: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['service.name', 'service.namespace', 'service.instance.id', 'deployment.environment', 'deployment.environment.name'],
+          description: 'Resource attributes that become dimensions of every OTLP point (dots become underscores: service.name → service_name); * matches any characters, e.g. k8s.*. The default keeps the attributes that tell senders apart; others are dropped.',
+        }),
+        scope_attributes: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Instrumentation scope attributes that become dimensions, by the same rules.' }),
+      },
+      'OpenTelemetry (OTLP/HTTP) ingest: which resource and scope attributes become dimensions (point attributes always do).',
+    ),
     query_limits: Section(
       {
         max_query_timeout: Duration('30s', 'Largest timeout a query may ask for.'),

@@ -13,5 +13,7 @@ export const ingestErrors = defineErrors({
   CARDINALITY_EXCEEDED: { status: 400, description: 'A point would create a new series past cardinality_limits.max_unique_series_per_metric (1,000,000), or a new metric past max_metrics_per_tenant (1,000); existing series keep being accepted.' },
   BATCH_TOO_LARGE: { status: 400, description: 'A write carries more metrics than batch_write.max_batch_size (10,000); details has max_batch_size and received.' },
   INVALID_PAYLOAD: { status: 400, description: 'A protocol body (remote write protobuf, snappy block) cannot be decoded; the message says what and at which byte.' },
+  PARTIAL_WRITE: { status: 400, description: 'Some lines or samples of a line-protocol or import write (Influx, VictoriaMetrics import, CSV, OTLP) were rejected and the rest stored; details.errors lists the rejected ones by line. Do not resend the whole body.' },
+  INVALID_REGISTRATION: { status: 400, description: 'A metric registration is not {name, type: counter|gauge|histogram, unit?: ≤64 characters, description?: ≤1024 characters}; the message names the field.' },
   INVALID_BATCH: { status: 400, description: 'The write body is not {"metrics":[...]}, or no metric in it was valid (details.errors lists each).' },
 });

@@ -15,3 +15,11 @@ export { Admission, CardinalityGuard, CardinalitySession, Ceiling, IdSet, OVERFL
 export type { CardinalityLimits, CardinalityWarning, CardinalityWarningCode, MetricUsage, TenantUsage } from './cardinality.js';
 export { keyPattern, valuePattern } from './patterns.js';
 export type { PatternReason } from './patterns.js';
+export { ingestLines } from './lines.js';
+export type { LineError, LineIngestOptions, LineIngestResult, LineParser } from './lines.js';
+export { influxParser, influxPrecision, sanitizeName } from './influx.js';
+export type { InfluxPrecision } from './influx.js';
+export { csvParser, parseCsvFormat, seedMetricLine, splitCsv, vmJsonLine } from './vm-import.js';
+export type { CsvColumn } from './vm-import.js';
+export { decodeOtlpJson, decodeOtlpProtobuf } from './otlp.js';
+export type { OtlpDecoded, OtlpMetricInfo, OtlpOptions } from './otlp.js';

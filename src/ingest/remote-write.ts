@@ -1,4 +1,5 @@
 import { ingestErrors } from './errors.js';
+import { ProtobufError, Reader } from './protobuf.js';
 import type { SeriesSamples } from './resolve.js';
 
 /**
@@ -28,94 +29,20 @@ export interface DecodedWriteRequest {
 const STALE_LO = 0x00000002;
 const STALE_HI = 0x7ff00000;
 
-class Reader {
-  pos: number;
-  readonly end: number;
-  readonly buf: Buffer;
-
-  constructor(buf: Buffer, pos: number, end: number) {
-    this.buf = buf;
-    this.pos = pos;
-    this.end = end;
-  }
-
-  /** An unsigned varint up to 2^53 (larger ones, which no field here needs, are refused). */
-  varint(): number {
-    const buf = this.buf;
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw malformed('truncated varint', this.pos);
-      const b = buf[this.pos++]!;
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) {
-        if (i === 9 && b > 1) throw malformed('varint longer than 64 bits', this.pos);
-        return result;
-      }
-      mul *= 128;
-    }
-    throw malformed('varint longer than 10 bytes', this.pos);
-  }
-
-  /** A field tag; field number 0 does not exist (a truncated or zero-filled body shows it). */
-  tag(): number {
-    const at = this.pos;
-    const t = this.varint();
-    if (t < 8) throw malformed('field number 0', at);
-    return t;
-  }
-
-  /** An int64 varint as a number; exact within ±2^53. */
-  int64(): number {
-    const start = this.pos;
-    const v = this.varint();
-    if (this.pos - start < 10) return v;
-    // Ten bytes: a negative number in two's complement; redo it exactly (rare: such timestamps are
-    // refused by validation anyway, but with their real value in the message).
-    let big = 0n;
-    for (let i = this.pos - 1; i >= start; i--) big = (big << 7n) | BigInt(this.buf[i]! & 0x7f);
-    return Number(BigInt.asIntN(64, big));
-  }
-
-  /** A length-delimited field's [start, end). */
-  bytes(): [number, number] {
-    const len = this.varint();
-    const start = this.pos;
-    if (len > this.end - start) throw malformed(`length ${len} runs past the end of its message`, start);
-    this.pos = start + len;
-    return [start, start + len];
-  }
-
-  skip(wireType: number): void {
-    switch (wireType) {
-      case 0:
-        this.varint();
-        return;
-      case 1:
-        this.advance(8);
-        return;
-      case 2:
-        this.bytes();
-        return;
-      case 5:
-        this.advance(4);
-        return;
-      default:
-        throw malformed(`unsupported wire type ${wireType}`, this.pos);
-    }
-  }
-
-  advance(n: number): void {
-    if (n > this.end - this.pos) throw malformed('truncated fixed-size field', this.pos);
-    this.pos += n;
-  }
-}
-
 function malformed(what: string, at: number) {
   return ingestErrors.create('INVALID_PAYLOAD', `remote write: not a valid WriteRequest protobuf: ${what} (byte ${at})`, { protocol: 'prometheus_remote_write', offset: at });
 }
 
 export function decodeWriteRequest(buf: Buffer): DecodedWriteRequest {
+  try {
+    return decode(buf);
+  } catch (err) {
+    if (err instanceof ProtobufError) throw malformed(err.message, err.offset);
+    throw err;
+  }
+}
+
+function decode(buf: Buffer): DecodedWriteRequest {
   const r = new Reader(buf, 0, buf.length);
   const series: SeriesSamples[] = [];
   let stale = 0;

@@ -25,8 +25,20 @@ export interface RetentionPoliciesTable {
   updated_at: string;
 }
 
+export interface MetricMetadataTable {
+  tenant: string;
+  name: string;
+  type: string;
+  unit: string;
+  description: string;
+  /** api: POST /api/v1/metrics/register; otlp: what an OTLP sender declared. */
+  source: string;
+  updated_at: string;
+}
+
 export interface MetaDatabase {
   api_keys: ApiKeysTable;
+  metric_metadata: MetricMetadataTable;
   retention_policies: RetentionPoliciesTable;
   meta_migrations: { version: number; applied_at: Generated<string> };
 }
@@ -63,6 +75,21 @@ const MIGRATIONS: { version: number; statements: string[] }[] = [
         retention_seconds BIGINT NOT NULL,
         updated_at TEXT NOT NULL,
         PRIMARY KEY (tenant, metric)
+      )`,
+    ],
+  },
+  {
+    version: 3,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS metric_metadata (
+        tenant TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        description TEXT NOT NULL,
+        source TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, name)
       )`,
     ],
   },

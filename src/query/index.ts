@@ -6,3 +6,5 @@ export type { Plan, SqlPlan } from './planner.js';
 export { QueryService } from './service.js';
 export type { AggregatePoint, QueryResponse, QueryServiceOptions, RangePoint, RatePoint } from './service.js';
 export { formatDuration, parseDuration, parseRfc3339, resolveTimeRange } from './time.js';
+export { nameMatches, parseSelector } from './selector.js';
+export type { Selector } from './selector.js';

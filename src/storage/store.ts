@@ -6,6 +6,13 @@ import { storageErrors } from './errors.js';
 import type { Engine } from './client.js';
 import { MIGRATIONS } from './schema.js';
 
+/** A Prometheus label matcher: `name="v"`, `!=`, `=~` (anchored regex), `!~`. */
+export interface LabelMatcher {
+  name: string;
+  op: '=' | '!=' | '=~' | '!~';
+  value: string;
+}
+
 export const DATABASE_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export interface QueryOptions {
@@ -156,6 +163,53 @@ export class Store {
       onPage?.(page + 1, pages, rows);
     }
     return rows;
+  }
+
+  /**
+   * One page of a metric's series matching label matchers (export), in series-id order after
+   * `after` (a decimal series id, or null for the first page). A matcher on a label the series
+   * lacks sees the empty string, as in Prometheus.
+   */
+  async seriesPage(tenant: string, metric: string, matchers: readonly LabelMatcher[], after: string | null, limit: number, timeoutMs: number): Promise<{ id: string; dimensions: Record<string, string> }[]> {
+    const params: Record<string, unknown> = { tenant, metric, limit, after: after === null ? 0n : BigInt(after) };
+    const where = [`tenant = {tenant:String}`, `metric = {metric:String}`, after === null ? '' : `series_id > {after:UInt64}`];
+    matchers.forEach((m, i) => {
+      params[`k${i}`] = m.name;
+      params[`v${i}`] = m.op === '=~' || m.op === '!~' ? `^(?:${m.value})$` : m.value;
+      const col = `dimensions[{k${i}:String}]`;
+      where.push(m.op === '=' ? `${col} = {v${i}:String}` : m.op === '!=' ? `${col} != {v${i}:String}` : `${m.op === '!~' ? 'NOT ' : ''}match(${col}, {v${i}:String})`);
+    });
+    const rows = await this.rows<{ id: string; dims: Record<string, string> }>(
+      `SELECT toString(series_id) AS id, any(dimensions) AS dims FROM ${this.db}.series
+       WHERE ${where.filter((w) => w !== '').join(' AND ')}
+       GROUP BY series_id ORDER BY series_id LIMIT {limit:UInt32}`,
+      { params, timeoutMs },
+    );
+    return rows.map((r) => ({ id: r.id, dimensions: r.dims }));
+  }
+
+  /**
+   * Samples of some series of one metric within [start, end] ms, ordered by series then time,
+   * after the position (series id, ts) of the previous page. A page ends on a whole timestamp
+   * (LIMIT … WITH TIES), so duplicates at the boundary are neither lost nor repeated.
+   */
+  async samplesPage(metricId: string, seriesIds: readonly string[], start: number, end: number, after: { id: string; ts: number } | null, limit: number, timeoutMs: number): Promise<{ id: string; ts: number; value: number }[]> {
+    const params: Record<string, unknown> = { mid: BigInt(metricId), ids: seriesIds.map((x) => BigInt(x)), start, end, limit };
+    let cursor = '';
+    if (after !== null) {
+      params.aid = BigInt(after.id);
+      params.ats = after.ts;
+      cursor = `AND (series_id, ts) > ({aid:UInt64}, fromUnixTimestamp64Milli({ats:Int64}, 'UTC'))`;
+    }
+    // Aliases must not shadow columns: the engine resolves WHERE against SELECT aliases.
+    const rows = await this.rows<{ id: string; t: string | number; v: number }>(
+      `SELECT toString(series_id) AS id, toUnixTimestamp64Milli(ts) AS t, value AS v FROM ${this.db}.samples
+       WHERE metric_id = {mid:UInt64} AND series_id IN {ids:Array(UInt64)}
+         AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({end:Int64}, 'UTC') ${cursor}
+       ORDER BY series_id, ts LIMIT {limit:UInt32} WITH TIES`,
+      { params, timeoutMs },
+    );
+    return rows.map((r) => ({ id: r.id, ts: Number(r.t), value: r.v }));
   }
 
   /**
