@@ -8,11 +8,17 @@
  *
  *   npm run bench -- [--series 1000000] [--points 10000000] [--concurrency 8] [--batch 10000]
  *                    [--runs 5] [--seed 42] [--data-dir DIR] [--settle 20] [--node-arg=--cpu-prof]
+ *                    [--protocol json|remote-write]
+ *
+ * `--protocol remote-write` sends the same workload as Prometheus remote write (snappy protobuf,
+ * one sample per series per request, as Prometheus batches it) to POST /api/v1/prom/write.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import snappy from 'snappyjs';
+import { encodeWriteRequest } from '../test/helpers/remote-write.js';
 import { spawnServer } from '../test/helpers/server.js';
 import { createEngine } from '../src/storage/index.js';
 import { batches, customersFor, seriesDims } from './workload.js';
@@ -29,8 +35,21 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '20' },
     /** Extra node flags for the server, e.g. --node-arg=--cpu-prof (profiling). */
     'node-arg': { type: 'string', multiple: true, default: [] },
+    protocol: { type: 'string', default: 'json' },
   },
 });
+if (args.protocol !== 'json' && args.protocol !== 'remote-write') throw new Error(`--protocol must be json or remote-write, not ${args.protocol}`);
+const REMOTE_WRITE = args.protocol === 'remote-write';
+const WRITE_PATH = REMOTE_WRITE ? '/api/v1/prom/write' : '/api/v1/write';
+const WRITE_HEADERS: Record<string, string> = REMOTE_WRITE
+  ? { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' }
+  : { 'content-type': 'application/json' };
+
+/** A JSON batch of the workload as the same samples in a snappy remote-write request. */
+function asRemoteWrite(body: string): Buffer {
+  const { metrics } = JSON.parse(body) as { metrics: { name: string; timestamp: number; value: number; dimensions: Record<string, string> }[] };
+  return Buffer.from(snappy.compress(encodeWriteRequest(metrics.map((m) => ({ labels: { __name__: m.name, ...m.dimensions }, samples: [[m.timestamp, m.value]] })))));
+}
 const SERIES = Number(args.series);
 const POINTS = Number(args.points);
 const CONCURRENCY = Number(args.concurrency);
@@ -69,7 +88,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-  log(`workload: ${SERIES.toLocaleString()} series, ${POINTS.toLocaleString()} points, batches of ${args.batch}, ${CONCURRENCY} concurrent clients, seed ${args.seed}`);
+  log(`workload: ${SERIES.toLocaleString()} series, ${POINTS.toLocaleString()} points, batches of ${args.batch}, ${CONCURRENCY} concurrent clients, seed ${args.seed}, protocol ${args.protocol}`);
 
   const dataDir = args['data-dir'] ?? mkdtempSync(join(tmpdir(), 'lm-bench-'));
   const server = await spawnServer(['--data-dir', dataDir], { LUMINATE_LOGGING_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }, args['node-arg']);
@@ -82,7 +101,7 @@ async function main(): Promise<void> {
   let total = 0;
   const genStarted = performance.now();
   for (const b of batches({ series: SERIES, points: POINTS, batchSize: Number(args.batch), seed: Number(args.seed), start })) {
-    bodies.push(Buffer.from(b.body));
+    bodies.push(REMOTE_WRITE ? asRemoteWrite(b.body) : Buffer.from(b.body));
     total += b.points;
     if (bodies.length % 100 === 0) log(`generated ${total.toLocaleString()} points`);
   }
@@ -101,14 +120,14 @@ async function main(): Promise<void> {
       const i = next++;
       if (i >= bodies.length) return;
       for (;;) {
-        const res = await fetch(`${server.url}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[i] });
+        const res = await fetch(`${server.url}${WRITE_PATH}`, { method: 'POST', headers: WRITE_HEADERS, body: bodies[i] });
         const text = await res.text();
         if (res.status === 503) {
           retries++;
           await new Promise((r) => setTimeout(r, 200));
           continue;
         }
-        if (res.status !== 200) throw new Error(`write answered ${res.status}: ${text.slice(0, 300)}`);
+        if (res.status !== (REMOTE_WRITE ? 204 : 200)) throw new Error(`write answered ${res.status}: ${text.slice(0, 300)}`);
         break;
       }
       sent++;
@@ -189,7 +208,7 @@ async function main(): Promise<void> {
   const summary = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    workload: { series: SERIES, points: total, batch: Number(args.batch), concurrency: CONCURRENCY, seed: Number(args.seed) },
+    workload: { series: SERIES, points: total, batch: Number(args.batch), concurrency: CONCURRENCY, seed: Number(args.seed), protocol: args.protocol },
     ingest: { seconds: ingestSeconds, pointsPerSecond, cpuSecondsPerMillion: ingestCpu / (total / 1e6), clientCpuSeconds, retries },
     disk: { bytes: diskBytes, bytesPerPoint: diskBytes / total, mergedBytes, mergedBytesPerPoint: mergedBytes / total, healthDiskBytes: health.storage.disk_used_bytes, tables, columns },
     server: { peakRssBytes: final.peakRssBytes },
@@ -201,7 +220,7 @@ async function main(): Promise<void> {
 
   process.stdout.write(`
 Luminate benchmark — ${SERIES.toLocaleString()} series, ${total.toLocaleString()} points (${out})
-  ingest (POST /api/v1/write, ${CONCURRENCY} clients)  ${Math.round(pointsPerSecond).toLocaleString()} points/s
+  ingest (POST ${WRITE_PATH}, ${CONCURRENCY} clients)${' '.repeat(Math.max(1, 16 - WRITE_PATH.length))}${Math.round(pointsPerSecond).toLocaleString()} points/s
   server CPU                                     ${(ingestCpu / (total / 1e6)).toFixed(2)} CPU-s per million points
   disk after ingest + ${args.settle}s                      ${(diskBytes / total).toFixed(2)} bytes/point (${(diskBytes / 2 ** 20).toFixed(1)} MiB)
   disk once parts are merged                     ${(mergedBytes / total).toFixed(2)} bytes/point (${(mergedBytes / 2 ** 20).toFixed(1)} MiB)

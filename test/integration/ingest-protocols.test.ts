@@ -137,7 +137,7 @@ describe('VictoriaMetrics import, export and CSV', () => {
     const got = exported.text.trim().split('\n').map((l) => JSON.parse(l) as (typeof lines)[number]);
     const key = (l: (typeof lines)[number]) => JSON.stringify(Object.entries(l.metric).sort());
     expect(got.map(key).sort()).toEqual(lines.map(key).sort());
-    for (const l of lines) expect(got.find((g) => key(g) === key(l))).toEqual({ metric: expect.objectContaining(l.metric), values: l.values, timestamps: l.timestamps });
+    for (const l of lines) expect(got.find((g) => key(g) === key(l))).toEqual(l);
 
     // Label matchers and the time range narrow it.
     const narrowed = await get(`/api/v1/export?match[]=${encodeURIComponent('vm_rt{job!="db",instance=~"i.*"}')}&start=${(t + 500) / 1000}&end=${new Date(t + 1500).toISOString()}`);
@@ -217,14 +217,14 @@ describe('OTLP/HTTP metrics', () => {
       [dims({ http_method: 'GET' }), ms, 42],
       [dims({ http_method: 'POST' }), ms, 7],
     ]);
-    expect((await pointsOf('latency_bucket')).map((p) => [JSON.parse(p[0]).le as string, p[2]]).sort()).toEqual([
+    expect((await pointsOf('latency_bucket')).map((p) => [(JSON.parse(p[0]) as Record<string, string>).le!, p[2]]).sort()).toEqual([
       ['+Inf', 6],
       ['10', 1],
       ['100', 3],
     ]);
     expect(await pointsOf('latency_sum')).toEqual([[dims(), ms, 120.5]]);
     expect(await pointsOf('latency_count')).toEqual([[dims(), ms, 6]]);
-    expect((await pointsOf('rpc_duration')).map((p) => [JSON.parse(p[0]).quantile as string, p[2]])).toEqual([
+    expect((await pointsOf('rpc_duration')).map((p) => [(JSON.parse(p[0]) as Record<string, string>).quantile!, p[2]])).toEqual([
       ['0.5', 2],
       ['0.99', 5],
     ]);

@@ -26,6 +26,17 @@ const ENDPOINTS = [
   ['delete', '/api/v1/admin/metrics/{name}'],
   ['get', '/api/v1/cardinality'],
   ['post', '/api/v1/prom/write'],
+  ['post', '/api/v2/write'],
+  ['post', '/write'],
+  ['post', '/api/v1/import'],
+  ['post', '/api/v1/import/csv'],
+  ['get', '/api/v1/export'],
+  ['post', '/v1/metrics'],
+  ['post', '/api/v1/otlp/v1/metrics'],
+  ['post', '/api/v1/metrics/ingest'],
+  ['post', '/api/v1/metrics/ingest/batch'],
+  ['post', '/api/v1/metrics/register'],
+  ['get', '/api/v1/metrics/{name}'],
 ] as const;
 
 interface OpenApiDoc {
