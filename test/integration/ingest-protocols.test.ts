@@ -114,6 +114,9 @@ describe('Influx line protocol', () => {
     const j = await post('/api/v2/write', junk, { 'content-type': 'application/octet-stream' });
     expect(j.status).toBe(400);
     expect(['INVALID_PAYLOAD', 'INVALID_BATCH']).toContain(errorOf(j).code);
+    // A body whose every line is refused by the write path (too old) still names the lines.
+    const old = await post('/api/v2/write?precision=ms', '# header\nold_m v=1 1\nold_m v=2 2');
+    expect(errorOf(old)).toMatchObject({ code: 'INVALID_TIMESTAMP', details: { accepted: 0, rejected: 2, errors: [{ line: 2 }, { line: 3 }] } });
     const unauth = await post('/api/v2/write', 'm v=1', {}, null);
     expect(unauth.status).toBe(401);
     await healthy();
