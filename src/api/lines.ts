@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { csvParser, influxParser, influxPrecision, ingestErrors, ingestLines, parseCsvFormat, seedMetricLine, vmJsonLine } from '../ingest/index.js';
 import type { LineIngestResult, LineParser } from '../ingest/index.js';
 import { apiErrors } from './errors.js';
-import { rateLimitHeaders } from './rate-limit.js';
+import { writeLimits } from './rate-limit.js';
 import { CardinalityWarning, ErrorEnvelope, authErrors } from './schemas.js';
 import type { RouteOptions } from './types.js';
 
@@ -43,14 +43,15 @@ const queryString = (props: Record<string, ReturnType<typeof Type.String>>) => T
  * application/octet-stream, curl's form type); gzip as everywhere.
  */
 export const lineRoutes: FastifyPluginAsync<LineRouteOptions> = async (app, { luminate, tenantOf, limiter, maxLineLength, chunkSamples }) => {
+  const limits = writeLimits(limiter, tenantOf);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
-  const onRequest = limiter ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => rateLimitHeaders(reply, limiter.admitWrite(tenantOf(req))) } : {};
+  const onRequest = limits.onRequest;
 
   const run = (req: FastifyRequest, reply: FastifyReply, parse: LineParser, comment?: string): Promise<LineIngestResult> => {
     const tenant = tenantOf(req);
-    const admit = limiter ? (points: number) => rateLimitHeaders(reply, limiter.admitPoints(tenant, points)) : undefined;
+    const admit = limits.admit(reply, tenant);
     // No body at all (no Content-Type): nothing to read.
     const body: AsyncIterable<Buffer | string> = (req.body as Readable | undefined) ?? (async function* () {})();
     return ingestLines(body, parse, (series) => luminate.writeSeries(series, tenant, admit), { maxLineLength, chunkSamples, ...(comment !== undefined ? { comment } : {}) });

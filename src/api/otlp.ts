@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { LuminateError, commonErrors } from '../errors.js';
 import { decodeOtlpJson, decodeOtlpProtobuf, ingestErrors } from '../ingest/index.js';
 import type { OtlpDecoded, OtlpOptions } from '../ingest/index.js';
-import { rateLimitHeaders } from './rate-limit.js';
+import { writeLimits } from './rate-limit.js';
 import { ErrorEnvelope, authErrors } from './schemas.js';
 import type { RouteOptions } from './types.js';
 
@@ -23,6 +23,7 @@ const INVALID_ARGUMENT = 3;
  * requests and the error envelope for JSON ones.
  */
 export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { luminate, tenantOf, limiter, resourceAttributes, scopeAttributes }) => {
+  const limits = writeLimits(limiter, tenantOf);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/x-protobuf', 'application/protobuf', 'application/json'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
@@ -43,7 +44,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { lu
         }
         decoded = decodeOtlpJson(doc, opts);
       }
-      const admit = limiter ? (points: number) => rateLimitHeaders(reply, limiter.admitPoints(tenant, points)) : undefined;
+      const admit = limits.admit(reply, tenant);
       let accepted = 0;
       let rejected = decoded.rejected;
       let first = decoded.firstRejection;
@@ -84,7 +85,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { lu
     security: [{ bearer: [] }],
     response: { 200: { description: 'ExportMetricsServiceResponse in the request\'s encoding.' }, 400: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope, 503: ErrorEnvelope, ...authErrors },
   };
-  const onRequest = limiter ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => rateLimitHeaders(reply, limiter.admitWrite(tenantOf(req))) } : {};
+  const onRequest = limits.onRequest;
   app.post('/v1/metrics', { config: { scope: 'write' }, ...onRequest, schema }, handler);
   app.post('/api/v1/otlp/v1/metrics', { config: { scope: 'write' }, ...onRequest, schema }, handler);
 };

@@ -1,9 +1,9 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import snappy from 'snappyjs';
 import { LuminateError } from '../errors.js';
 import { decodeWriteRequest, ingestErrors } from '../ingest/index.js';
 import { apiErrors } from './errors.js';
-import { rateLimitHeaders } from './rate-limit.js';
+import { writeLimits } from './rate-limit.js';
 import { ErrorEnvelope, authErrors } from './schemas.js';
 import type { RouteOptions } from './types.js';
 
@@ -20,13 +20,14 @@ import type { RouteOptions } from './types.js';
  * every sample is invalid is a 400 naming the first reason.
  */
 export const promRoutes: FastifyPluginAsync<RouteOptions & { maxDecodedBytes: number }> = async (app, { luminate, tenantOf, limiter, maxDecodedBytes }) => {
+  const limits = writeLimits(limiter, tenantOf);
   app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.post(
     '/api/v1/prom/write',
     {
       config: { scope: 'write', encodings: ['snappy'] },
-      ...(limiter ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => rateLimitHeaders(reply, limiter.admitWrite(tenantOf(req))) } : {}),
+      ...limits.onRequest,
       schema: {
         summary: 'Prometheus remote write 1.0',
         description: 'Body: snappy-compressed prometheus.WriteRequest protobuf (Content-Type: application/x-protobuf, Content-Encoding: snappy). __name__ → metric name, other labels → dimensions. 204 once stored; 400 text/plain for a bad payload.',
@@ -40,7 +41,7 @@ export const promRoutes: FastifyPluginAsync<RouteOptions & { maxDecodedBytes: nu
       try {
         const raw = uncompress(req.body as Buffer, maxDecodedBytes);
         const decoded = decodeWriteRequest(raw);
-        const admit = limiter ? (points: number) => rateLimitHeaders(reply, limiter.admitPoints(tenant, points)) : undefined;
+        const admit = limits.admit(reply, tenant);
         const result = await luminate.writeSeries(decoded.series, tenant, admit);
         if (result.rejected > 0) {
           const first = result.errors[0]!;

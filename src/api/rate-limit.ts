@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { apiErrors } from './errors.js';
 
 /**
@@ -178,4 +178,16 @@ export function rateLimitHeaders(reply: FastifyReply, st: RateLimitState): void 
   reply.header('x-ratelimit-limit', String(st.limit));
   reply.header('x-ratelimit-remaining', String(st.remaining));
   reply.header('x-ratelimit-reset', String(st.reset));
+}
+
+/**
+ * The two write limits every write route applies: route options whose `onRequest` checks the
+ * tenant's request bucket before the body is read (none without a limiter), and the `admit`
+ * callback the write path calls with a request's point count.
+ */
+export function writeLimits(limiter: RateLimiter | undefined, tenantOf: (req: FastifyRequest) => string) {
+  return {
+    onRequest: limiter ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => rateLimitHeaders(reply, limiter.admitWrite(tenantOf(req))) } : {},
+    admit: (reply: FastifyReply, tenant: string) => (limiter ? (points: number) => rateLimitHeaders(reply, limiter.admitPoints(tenant, points)) : undefined),
+  };
 }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { commonErrors } from '../errors.js';
-import { rateLimitHeaders } from './rate-limit.js';
+import { writeLimits } from './rate-limit.js';
 import { CardinalityWarning, ErrorEnvelope, authErrors } from './schemas.js';
 import type { RouteOptions } from './types.js';
 
@@ -28,6 +28,7 @@ const WriteResponse = Type.Object({
 
 /** `POST /api/v1/write` — seed 003 "Batch Write API". */
 export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf, limiter }) => {
+  const limits = writeLimits(limiter, tenantOf);
   // Inside this plugin only: keep the body as bytes. The acceptor reads the common shape straight
   // from them and falls back to JSON.parse for anything else (src/ingest/fast-batch.ts).
   app.removeContentTypeParser('application/json');
@@ -38,7 +39,7 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
     {
       config: { scope: 'write' },
       // The request bucket is checked before the body is read; the points bucket once they are counted.
-      ...(limiter ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => rateLimitHeaders(reply, limiter.admitWrite(tenantOf(req))) } : {}),
+      ...limits.onRequest,
       schema: {
         summary: 'Write a batch of metrics',
         description: 'At most 10,000 metrics and 10 MB (before and after gzip). Items are validated one by one: a bad one is reported in a 207, the rest are stored. Answered once the points are stored.',
@@ -52,7 +53,7 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
       const body = req.body as Buffer;
       if (body.length === 0) throw commonErrors.create('INVALID_JSON', 'request body is empty; send a JSON document');
       const tenant = tenantOf(req);
-      const admit = limiter ? (points: number) => rateLimitHeaders(reply, limiter.admitPoints(tenant, points)) : undefined;
+      const admit = limits.admit(reply, tenant);
       const result = await luminate.writeBytes(body, tenant, admit);
       return reply.code(result.status).send({ accepted: result.accepted, rejected: result.rejected, errors: result.errors, ...(result.warnings ? { warnings: result.warnings } : {}) });
     },
@@ -62,7 +63,7 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
     '/api/v1/metrics/ingest',
     {
       config: { scope: 'write' },
-      ...(limiter ? { onRequest: async (req: FastifyRequest, reply: FastifyReply) => rateLimitHeaders(reply, limiter.admitWrite(tenantOf(req))) } : {}),
+      ...limits.onRequest,
       schema: {
         summary: 'Write one metric',
         description: 'One seed metric {name, timestamp, value, dimensions}, checked by the same rules as an item of POST /api/v1/write. 200 once stored; 400 with the rule\'s code (e.g. INVALID_METRIC_NAME) otherwise.',
@@ -82,7 +83,7 @@ export const writeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
         throw commonErrors.create('INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`);
       }
       const tenant = tenantOf(req);
-      const admit = limiter ? (points: number) => rateLimitHeaders(reply, limiter.admitPoints(tenant, points)) : undefined;
+      const admit = limits.admit(reply, tenant);
       // One item: the write is all or nothing, so a rejection is the 400 with the item's own code.
       const result = await luminate.write({ metrics: [metric] }, tenant, admit);
       return reply.code(200).send({ accepted: result.accepted, rejected: result.rejected, errors: result.errors, ...(result.warnings ? { warnings: result.warnings } : {}) });
