@@ -54,7 +54,8 @@ export function parseSelector(text: string): Selector | string {
         }
         if (c === '\\' && quote !== '`' && i + 1 < s.length) {
           const n = s[i + 1]!;
-          value += n === 'n' ? '\n' : n === 't' ? '\t' : n;
+          // \n, \t, \\ and the quote are escapes; any other backslash is kept, so "\d+" means a digit.
+          value += n === 'n' ? '\n' : n === 't' ? '\t' : n === '\\' || n === quote ? n : '\\' + n;
           i += 2;
           continue;
         }
@@ -62,6 +63,8 @@ export function parseSelector(text: string): Selector | string {
         i++;
       }
       if (op === '=~' || op === '!~') {
+        // The engine runs RE2: no lookaround or backreferences (JS would accept them).
+        if (/\(\?<?[=!]|\\[1-9]/.test(value)) return `regular expression for ${k[0]} uses lookaround or a backreference, which RE2 (Prometheus' syntax) does not have: ${value}`;
         try {
           new RegExp(value);
         } catch {
