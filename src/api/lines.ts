@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { csvParser, influxParser, influxPrecision, ingestErrors, ingestLines, parseCsvFormat, seedMetricLine, vmJsonLine } from '../ingest/index.js';
+import { csvParser, influxParser, influxPrecision, ingestErrors, ingestLines, parseCsvFormat, seedMetricLine, sharedCode, vmJsonLine } from '../ingest/index.js';
 import type { LineIngestResult, LineParser } from '../ingest/index.js';
 import { apiErrors } from './errors.js';
 import { writeLimits } from './rate-limit.js';
@@ -28,8 +28,6 @@ const BatchResponse = Type.Object({
   warnings: Type.Optional(Type.Array(CardinalityWarning)),
 });
 
-const queryString = (props: Record<string, ReturnType<typeof Type.String>>) => Type.Object(props);
-
 /**
  * Line-oriented write endpoints, all streamed (the body is read as it arrives and written in
  * chunks, so its size is not bounded by memory; only a single line is, by
@@ -46,8 +44,6 @@ export const lineRoutes: FastifyPluginAsync<LineRouteOptions> = async (app, { lu
   const limits = writeLimits(limiter, tenantOf);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-
-  const onRequest = limits.onRequest;
 
   const run = (req: FastifyRequest, reply: FastifyReply, parse: LineParser, comment?: string): Promise<LineIngestResult> => {
     const tenant = tenantOf(req);
@@ -69,7 +65,7 @@ export const lineRoutes: FastifyPluginAsync<LineRouteOptions> = async (app, { lu
       'InfluxDB line protocol, streamed. `measurement_field` → metric name, tags → dimensions; numeric and boolean fields stored, string fields skipped. 204 when every line was stored; 400 PARTIAL_WRITE (good lines stored) or the lines\' error code otherwise. docs/ingest/influx.md.',
     tags: ['write'],
     security: [{ bearer: [] }],
-    querystring: queryString(params),
+    querystring: Type.Object(params),
     response: { 204: { type: 'null', description: 'Stored.' }, 400: ErrorEnvelope, 503: ErrorEnvelope, ...authErrors },
   });
 
@@ -79,14 +75,14 @@ export const lineRoutes: FastifyPluginAsync<LineRouteOptions> = async (app, { lu
     if (precision === null) throw apiErrors.create('INVALID_REQUEST', `precision must be ns, us, ms, s (or n, u, m, h); got ${raw}`, { precision: raw });
     return answerNoContent(reply, await run(req, reply, influxParser(precision, Date.now()), '#'), 'influx');
   };
-  app.post('/api/v2/write', { config: { scope: 'write' }, ...onRequest, schema: influxSchema('InfluxDB v2 line protocol write', { org: Type.String({ description: 'Accepted and ignored (the tenant comes from the credentials).' }), bucket: Type.String({ description: 'Accepted and ignored.' }), precision: Type.String({ description: 'ns (default), us, ms or s.' }) }) }, influx);
-  app.post('/write', { config: { scope: 'write' }, ...onRequest, schema: influxSchema('InfluxDB v1 line protocol write', { db: Type.String({ description: 'Accepted and ignored (the tenant comes from the credentials).' }), precision: Type.String({ description: 'n/ns (default), u/us, ms, s, m or h.' }) }) }, influx);
+  app.post('/api/v2/write', { config: { scope: 'write' }, ...limits.onRequest, schema: influxSchema('InfluxDB v2 line protocol write', { org: Type.String({ description: 'Accepted and ignored (the tenant comes from the credentials).' }), bucket: Type.String({ description: 'Accepted and ignored.' }), precision: Type.String({ description: 'ns (default), us, ms or s.' }) }) }, influx);
+  app.post('/write', { config: { scope: 'write' }, ...limits.onRequest, schema: influxSchema('InfluxDB v1 line protocol write', { db: Type.String({ description: 'Accepted and ignored (the tenant comes from the credentials).' }), precision: Type.String({ description: 'n/ns (default), u/us, ms, s, m or h.' }) }) }, influx);
 
   app.post(
     '/api/v1/import',
     {
       config: { scope: 'write' },
-      ...onRequest,
+      ...limits.onRequest,
       schema: {
         summary: 'VictoriaMetrics JSON lines import',
         description: 'One {"metric":{"__name__":…,labels},"values":[…],"timestamps":[…ms]} per line, streamed (the format GET /api/v1/export writes). 204 when every line was stored; 400 otherwise, listing the rejected lines (the others were stored). docs/ingest/victoriametrics.md.',
@@ -102,13 +98,13 @@ export const lineRoutes: FastifyPluginAsync<LineRouteOptions> = async (app, { lu
     '/api/v1/import/csv',
     {
       config: { scope: 'write' },
-      ...onRequest,
+      ...limits.onRequest,
       schema: {
         summary: 'CSV import (VictoriaMetrics format parameter)',
         description: 'format=<col>:metric:<name>,<col>:label:<name>,<col>:time:<unix_s|unix_ms|unix_ns|rfc3339> (1-based columns). Each metric column of a row is a sample; empty cells are skipped. 204 when every row was stored; 400 otherwise.',
         tags: ['write'],
         security: [{ bearer: [] }],
-        querystring: queryString({ format: Type.String({ description: 'Column layout, e.g. 1:time:unix_ms,2:label:host,3:metric:cpu_usage' }) }),
+        querystring: Type.Object({ format: Type.String({ description: 'Column layout, e.g. 1:time:unix_ms,2:label:host,3:metric:cpu_usage' }) }),
         response: { 204: { type: 'null', description: 'Stored.' }, 400: ErrorEnvelope, 503: ErrorEnvelope, ...authErrors },
       },
     },
@@ -123,7 +119,7 @@ export const lineRoutes: FastifyPluginAsync<LineRouteOptions> = async (app, { lu
     '/api/v1/metrics/ingest/batch',
     {
       config: { scope: 'write' },
-      ...onRequest,
+      ...limits.onRequest,
       schema: {
         summary: 'Write metrics as NDJSON (streamed)',
         description: 'One seed metric {name, timestamp, value, dimensions} per line, read and stored as the body arrives (any size). Each line is checked like an item of POST /api/v1/write; rejected lines are reported by line number and the others stored. 200 all stored, 207 some rejected, 400 none valid.',
@@ -150,7 +146,5 @@ function rejectedLines(r: LineIngestResult, protocol: string) {
   const firstText = first === undefined ? '' : ` (first: line ${first.line}: ${first.code}: ${first.error})`;
   const details = { protocol, lines: r.lines, accepted: r.accepted, rejected: r.rejected, errors: r.errors.slice(0, MAX_ERRORS_IN_DETAILS), ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}) };
   if (r.accepted > 0) return ingestErrors.create('PARTIAL_WRITE', `${r.rejected} point(s) or line(s) rejected, ${r.accepted} point(s) stored${firstText}`, details);
-  const codes = new Set(r.errors.map((e) => e.code));
-  const code = codes.size === 1 ? (first!.code as Parameters<typeof ingestErrors.create>[0]) : 'INVALID_BATCH';
-  return ingestErrors.create(code, `nothing stored: ${r.rejected} point(s) or line(s) rejected${firstText}`, details);
+  return ingestErrors.create(sharedCode(r.errors), `nothing stored: ${r.rejected} point(s) or line(s) rejected${firstText}`, details);
 }

@@ -49,18 +49,11 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { lu
       let rejected = decoded.rejected;
       let first = decoded.firstRejection;
       if (decoded.series.length > 0) {
-        try {
-          const r = await luminate.writeSeries(decoded.series, tenant, admit);
-          accepted = r.accepted;
-          rejected += r.rejected;
-          const e = r.errors[0];
-          if (first === null && e !== undefined) first = `${e.metric ?? ''}: ${e.code}: ${e.error}`;
-        } catch (err) {
-          // Every point invalid: the write path's 400, with OTLP's counts.
-          if (!(err instanceof LuminateError) || err.status !== 400 || typeof err.details.rejected !== 'number') throw err;
-          rejected += err.details.rejected;
-          first ??= err.message;
-        }
+        const r = await luminate.writeSeries(decoded.series, tenant, admit);
+        accepted = r.accepted;
+        rejected += r.rejected;
+        const e = r.errors[0];
+        if (first === null && e !== undefined) first = `${e.metric ?? ''}: ${e.code}: ${e.error}`;
       }
       if (rejected > 0 && accepted === 0) {
         throw ingestErrors.create('INVALID_PAYLOAD', `OTLP: no data point was stored: ${rejected} rejected (first: ${first ?? 'unknown'})`, { protocol: 'otlp', rejected_data_points: rejected });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import snappy from 'snappyjs';
 import { LuminateError } from '../errors.js';
-import { decodeWriteRequest, ingestErrors } from '../ingest/index.js';
+import { decodeWriteRequest, ingestErrors, sharedCode } from '../ingest/index.js';
 import { apiErrors } from './errors.js';
 import { writeLimits } from './rate-limit.js';
 import { ErrorEnvelope, authErrors } from './schemas.js';
@@ -45,6 +45,9 @@ export const promRoutes: FastifyPluginAsync<RouteOptions & { maxDecodedBytes: nu
         const result = await luminate.writeSeries(decoded.series, tenant, admit);
         if (result.rejected > 0) {
           const first = result.errors[0]!;
+          if (result.accepted === 0) {
+            throw ingestErrors.create(sharedCode(result.errors), `nothing stored: ${result.rejected} sample(s) rejected (first: ${first.metric ?? ''}: ${first.error})`, { rejected: result.rejected });
+          }
           req.log.warn({ tenant, accepted: result.accepted, rejected: result.rejected, first: `${first.metric ?? ''}: ${first.code}: ${first.error}` }, 'remote write: samples dropped');
         }
         return reply.code(204).send();

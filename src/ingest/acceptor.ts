@@ -1,7 +1,7 @@
 import type { WriteQueue } from '../cluster/index.js';
 import { commonErrors } from '../errors.js';
 import type { CardinalityGuard, CardinalitySession, CardinalityWarning } from './cardinality.js';
-import { ingestErrors } from './errors.js';
+import { ingestErrors, sharedCode } from './errors.js';
 import { fastResolve } from './fast-batch.js';
 import { resolveSeries, resolveWriteBody, type ResolveOptions, type Resolved, type SeriesSamples } from './resolve.js';
 import type { SeriesCache } from './series-cache.js';
@@ -85,11 +85,22 @@ export class Acceptor {
     }
   }
 
-  /** A write of series with many samples each (Prometheus remote write and other protocols). */
+  /**
+   * A write of series with many samples each (remote write, OTLP, the line protocols). Unlike the
+   * JSON write it does not throw when no sample is valid: it answers `accepted: 0` with every
+   * error, because each protocol answers that case its own way (a text line, a google.rpc.Status,
+   * errors by line number, or a later chunk of the same stream).
+   */
   async writeSeries(list: readonly SeriesSamples[], tenant: string, admit?: Admit): Promise<WriteResult> {
     const session = this.#o.cardinality?.session(tenant);
     return this.#guarded(session, () => {
-      return this.#finish(resolveSeries(list, this.#options(tenant, session)), admit, session);
+      const { batch, errors } = resolveSeries(list, this.#options(tenant, session));
+      if (batch.points === 0 && errors.length > 0) {
+        // Nothing to store: the series it counted were never written.
+        session?.rollback();
+        return Promise.resolve(this.#result(0, errors, session));
+      }
+      return this.#store(batch, errors, admit, session);
     });
   }
 
@@ -104,8 +115,7 @@ export class Acceptor {
   /** Stores what is valid; a write with nothing valid is a 400 listing why. */
   async #finish({ batch, errors }: Resolved, admit: Admit | undefined, session: CardinalitySession | undefined): Promise<WriteResult> {
     if (batch.points === 0 && errors.length > 0) {
-      const codes = new Set(errors.map((e) => e.code));
-      const code = codes.size === 1 ? (errors[0]!.code as Parameters<typeof ingestErrors.create>[0]) : 'INVALID_BATCH';
+      const code = sharedCode(errors);
       const first = errors[0]!;
       const warnings = session?.warnings ?? [];
       throw ingestErrors.create(
@@ -121,7 +131,11 @@ export class Acceptor {
     if (admit !== undefined && batch.points > 0) admit(batch.points);
     await this.#o.queue.enqueue(batch);
     this.#o.cache.markStored(batch.newSeries);
-    const result: WriteResult = { status: errors.length > 0 ? 207 : 200, accepted: batch.points, rejected: errors.length, errors };
+    return this.#result(batch.points, errors, session);
+  }
+
+  #result(accepted: number, errors: PointError[], session: CardinalitySession | undefined): WriteResult {
+    const result: WriteResult = { status: errors.length > 0 ? 207 : 200, accepted, rejected: errors.length, errors };
     const warnings = session?.warnings;
     if (warnings !== undefined && warnings.length > 0) result.warnings = [...warnings];
     return result;

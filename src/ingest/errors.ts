@@ -17,3 +17,10 @@ export const ingestErrors = defineErrors({
   INVALID_REGISTRATION: { status: 400, description: 'A metric registration is not {name, type: counter|gauge|histogram, unit?: ≤64 characters, description?: ≤1024 characters}; the message names the field.' },
   INVALID_BATCH: { status: 400, description: 'The write body is not {"metrics":[...]}, or no metric in it was valid (details.errors lists each).' },
 });
+
+/** The code for a write that stored nothing: the items' code when they share one, else INVALID_BATCH. */
+export function sharedCode(errors: readonly { code: string }[]): keyof typeof ingestErrors.specs {
+  const first = errors[0]?.code;
+  const shared = first !== undefined && first in ingestErrors.specs && errors.every((e) => e.code === first);
+  return shared ? (first as keyof typeof ingestErrors.specs) : 'INVALID_BATCH';
+}

@@ -1,4 +1,4 @@
-export { ingestErrors } from './errors.js';
+export { ingestErrors, sharedCode } from './errors.js';
 export { resolveSeries, resolveWriteBody } from './resolve.js';
 export type { ResolveOptions, Resolved, SeriesSamples } from './resolve.js';
 export { decodeWriteRequest } from './remote-write.js';

@@ -43,23 +43,19 @@ describe('ingestLines', () => {
     expect(r.errors).toEqual([{ line: 2, metric: null, code: 'INVALID_PAYLOAD', error: 'line is longer than 1000 characters' }]);
   });
 
-  it('goes on after a chunk with nothing valid (the write path answers it with a 400)', async () => {
-    const { ingestErrors } = await import('./errors.js');
+  it('goes on after a chunk with nothing valid, listing every one of its lines', async () => {
     const writes: string[][] = [];
     const write = async (series: SeriesSamples[]): Promise<WriteResult> => {
       writes.push(series.map((s) => s.name));
-      if (series.every((s) => s.name.startsWith('old'))) {
-        // As Acceptor#finish throws it: every item listed up to 100, all counted.
-        const errors = series.slice(0, 100).map((s, i) => ({ index: i, metric: s.name, code: 'INVALID_TIMESTAMP', error: 'too old' }));
-        throw ingestErrors.create('INVALID_TIMESTAMP', 'no metric valid', { accepted: 0, rejected: series.length, errors });
-      }
-      return { status: 200, accepted: series.length, rejected: 0, errors: [] };
+      // As Acceptor#writeSeries answers it: accepted 0 and every sample's error.
+      const errors = series.flatMap((s, i) => (s.name.startsWith('old') ? [{ index: i, metric: s.name, code: 'INVALID_TIMESTAMP', error: 'too old' }] : []));
+      return { status: errors.length > 0 ? 207 : 200, accepted: series.length - errors.length, rejected: errors.length, errors };
     };
     const body = [...Array.from({ length: 150 }, () => line('old')), line('a'), line('b')].join('\n');
     const r = await ingestLines([body], seedMetricLine, write, { maxLineLength: 1000, chunkSamples: 150 });
     expect(r.accepted).toBe(2);
     expect(r.rejected).toBe(150);
-    expect(r.errors.map((e) => e.line)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(r.errors.map((e) => e.line)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     expect(writes.map((w) => w.length)).toEqual([150, 2]);
   });
 

@@ -1,6 +1,4 @@
 import { StringDecoder } from 'node:string_decoder';
-import { LuminateError } from '../errors.js';
-import type { PointError } from './types.js';
 import type { CardinalityWarning } from './cardinality.js';
 import type { WriteResult } from './acceptor.js';
 import type { SeriesSamples } from './resolve.js';
@@ -48,6 +46,7 @@ export interface LineIngestResult {
 export async function ingestLines(
   source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   parse: LineParser,
+  /** Stores a chunk; answers accepted 0 with its errors (not a throw) when nothing in it is valid. */
   write: (series: SeriesSamples[]) => Promise<WriteResult>,
   opts: LineIngestOptions,
 ): Promise<LineIngestResult> {
@@ -68,21 +67,10 @@ export async function ingestLines(
     const lines = lineOf;
     chunk = [];
     lineOf = [];
-    let r: Pick<WriteResult, 'accepted' | 'errors' | 'warnings'>;
-    let unlisted = 0;
-    try {
-      r = await write(series);
-    } catch (err) {
-      // A chunk with nothing valid is the write path's 400 listing why; the stream goes on.
-      const d = err instanceof LuminateError && err.status === 400 ? (err.details as { rejected?: unknown; errors?: unknown; warnings?: unknown }) : undefined;
-      if (d === undefined || typeof d.rejected !== 'number' || !Array.isArray(d.errors)) throw err;
-      r = { accepted: 0, errors: d.errors as PointError[], ...(Array.isArray(d.warnings) ? { warnings: d.warnings as CardinalityWarning[] } : {}) };
-      unlisted = d.rejected - r.errors.length;
-    }
+    // A chunk with nothing valid comes back as accepted 0 with its errors: the stream goes on.
+    const r = await write(series);
     result.accepted += r.accepted;
     for (const e of r.errors) reject({ line: lines[e.index] ?? 0, metric: e.metric, code: e.code, error: e.error });
-    // Rejections the 400 counted but did not list (it lists the first 100).
-    result.rejected += Math.max(0, unlisted);
     for (const w of r.warnings ?? []) {
       const key = `${w.code}\u0000${w.metric ?? ''}\u0000${w.dimension ?? ''}`;
       if (!warned.has(key)) {
