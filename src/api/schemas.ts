@@ -22,10 +22,16 @@ export const QueryBody = Type.Object({
       end: Type.Optional(Type.String({ format: 'date-time', description: 'Defaults to now' })),
     }),
   ),
-  filters: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Equality on dimensions; all must match' })),
+  filters: Type.Optional(
+    Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1, maxItems: 100 })]), {
+      description: 'Equality on dimensions; all must match. An array matches any of its values.',
+    }),
+  ),
   aggregation: Type.Optional(Type.Union(['avg', 'sum', 'count', 'min', 'max', 'p50', 'p95', 'p99', 'integral'].map((a) => Type.Literal(a)))),
   groupBy: Type.Optional(Type.Array(Type.String(), { maxItems: 20 })),
-  interval: Type.Optional(Type.String({ description: 'Rate bucket: N + s|m|h|d, at least 1s', examples: ['1m'] })),
+  interval: Type.Optional(
+    Type.String({ description: 'N + s|m|h|d, at least 1s. rate: the bucket (required). aggregate: optional; one value per group and bucket', examples: ['1m'] }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, description: 'range: points; aggregate/rate: top-N groups; listDimensionValues: values' })),
   timeout: Type.Optional(Type.String({ description: '500ms … 30s; default 10s' })),
   dimension: Type.Optional(Type.String({ description: 'listDimensionValues only' })),
@@ -37,7 +43,10 @@ export const QueryAnswer = Type.Object({
   results: Type.Array(
     Type.Union([
       Type.Object({ timestamp: Type.Integer(), value: Type.Number(), dimensions: StringMap }, { title: 'RangePoint' }),
-      Type.Object({ groupKey: StringMap, value: Type.Number(), count: Type.Integer() }, { title: 'AggregatePoint' }),
+      Type.Object(
+        { groupKey: StringMap, timestamp: Type.Optional(Type.Integer({ description: 'bucket start, with interval' })), value: Type.Number(), count: Type.Integer() },
+        { title: 'AggregatePoint' },
+      ),
       Type.Object({ groupKey: StringMap, timestamp: Type.Integer(), rate: Type.Number() }, { title: 'RatePoint' }),
       Type.String({ title: 'DimensionValue' }),
     ]),

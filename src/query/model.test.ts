@@ -19,7 +19,7 @@ describe('parseQuery', () => {
       limit: 10_000, explicitLimit: false, maxPoints: 10_000,
     });
     const agg = parse({ queryType: 'aggregate', metricName: 'cpu', aggregation: 'p95', groupBy: ['customer_id'], limit: 10, timeout: '2s', filters: { region: 'eu' } });
-    expect(agg).toMatchObject({ type: 'aggregate', aggregation: 'p95', groupBy: ['customer_id'], limit: 10, explicitLimit: true, timeoutMs: 2000, filters: [['region', 'eu']] });
+    expect(agg).toMatchObject({ type: 'aggregate', aggregation: 'p95', groupBy: ['customer_id'], limit: 10, explicitLimit: true, timeoutMs: 2000, filters: [['region', ['eu']]] });
     expect(parse({ queryType: 'rate', metricName: 'req', interval: '1m' })).toMatchObject({ type: 'rate', intervalMs: 60_000, groupBy: [], limit: 1000, explicitLimit: false });
     expect(parse({ queryType: 'listDimensionValues', metricName: 'req', dimension: 'customer_id' })).toMatchObject({ limit: 100, prefix: '' });
   });

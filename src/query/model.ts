@@ -12,9 +12,11 @@ export interface QueryRequest {
   queryType: QueryType;
   metricName: string;
   timeRange?: { start?: string; end?: string; relative?: string };
-  filters?: Record<string, string>;
+  /** Equality per dimension; an array matches any of its values (multi-select variables). */
+  filters?: Record<string, string | string[]>;
   aggregation?: Aggregation;
   groupBy?: string[];
+  /** rate: the rate bucket; aggregate: optional, one value per group and bucket instead of one per group. */
   interval?: string;
   limit?: number;
   timeout?: string;
@@ -49,12 +51,16 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
 /** Default number of values listDimensionValues returns. */
 export const DEFAULT_VALUES_LIMIT = 100;
 
+/** Most values one filter may list. */
+export const MAX_FILTER_VALUES = 100;
+
 interface Common {
   tenant: string;
   metric: string;
   start: number;
   end: number;
-  filters: [string, string][];
+  /** Dimension key → the values it may take (one for equality, several for "any of"). */
+  filters: [string, string[]][];
   timeoutMs: number;
   /** Rows/groups to return; `explicitLimit` says whether the client chose it (top-N) or it is the cap. */
   limit: number;
@@ -65,7 +71,7 @@ interface Common {
 
 export type ParsedQuery =
   | ({ type: 'range' } & Common)
-  | ({ type: 'aggregate'; aggregation: Aggregation; groupBy: string[] } & Common)
+  | ({ type: 'aggregate'; aggregation: Aggregation; groupBy: string[]; /** Set: one value per group and bucket. */ intervalMs?: number } & Common)
   | ({ type: 'rate'; intervalMs: number; groupBy: string[] } & Common)
   | { type: 'listDimensionValues'; tenant: string; metric: string; dimension: string; prefix: string; limit: number; timeoutMs: number };
 
@@ -144,13 +150,19 @@ export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, n
     });
   }
 
-  const filters: [string, string][] = [];
+  const filters: [string, string[]][] = [];
   if (body.filters !== undefined) {
     if (!isObject(body.filters)) invalid('filters must be an object of dimension key to value', 'filters');
     for (const [k, v] of Object.entries(body.filters)) {
       checkKey(k, `filters.${k}`);
-      if (typeof v !== 'string' || v.length === 0 || v.length > 256) invalid(`filters.${k} must be a string of 1-256 characters`, `filters.${k}`, v);
-      filters.push([k, v]);
+      const values = Array.isArray(v) ? v : [v];
+      if (values.length === 0 || values.length > MAX_FILTER_VALUES) {
+        invalid(`filters.${k} must be a string or an array of 1-${MAX_FILTER_VALUES} strings`, `filters.${k}`, v);
+      }
+      for (const x of values) {
+        if (typeof x !== 'string' || x.length === 0 || x.length > 256) invalid(`filters.${k} values must be strings of 1-256 characters`, `filters.${k}`, x);
+      }
+      filters.push([k, [...new Set(values as string[])]]);
     }
   }
 
@@ -183,14 +195,19 @@ export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, n
     if (typeof aggregation !== 'string' || !(AGGREGATIONS as readonly string[]).includes(aggregation)) {
       invalid(`aggregation must be one of ${AGGREGATIONS.join(', ')}`, 'aggregation', aggregation);
     }
-    if (body.interval !== undefined) invalid('interval applies to rate queries', 'interval');
-    return { type: 'aggregate', ...groupCommon, aggregation: aggregation as Aggregation };
+    if (body.interval === undefined) return { type: 'aggregate', ...groupCommon, aggregation: aggregation as Aggregation };
+    return { type: 'aggregate', ...groupCommon, aggregation: aggregation as Aggregation, intervalMs: bucketInterval(body.interval, start, end, limits, 'aggregate queries take') };
   }
 
   // rate
   if (body.aggregation !== undefined) invalid('aggregation does not apply to rate queries', 'aggregation');
-  const intervalMs = typeof body.interval === 'string' ? parseDuration(body.interval, ['s', 'm', 'h', 'd']) : null;
-  if (intervalMs === null || intervalMs < 1000) invalid('rate queries need an interval of at least 1s, such as 1m, 5m or 1h', 'interval', body.interval);
+  return { type: 'rate', ...groupCommon, intervalMs: bucketInterval(body.interval, start, end, limits, 'rate queries need') };
+}
+
+/** A bucket width of at least 1 s whose bucket count fits max_result_points. */
+function bucketInterval(raw: unknown, start: number, end: number, limits: QueryLimits, what: string): number {
+  const intervalMs = typeof raw === 'string' ? parseDuration(raw, ['s', 'm', 'h', 'd']) : null;
+  if (intervalMs === null || intervalMs < 1000) invalid(`${what} an interval of at least 1s, such as 1m, 5m or 1h`, 'interval', raw);
   const buckets = Math.ceil((end - start) / intervalMs) + 1;
   if (buckets > limits.maxResultPoints) {
     throw queryErrors.create('RESULT_TOO_LARGE', `${buckets} buckets of ${formatDuration(intervalMs)} exceed ${limits.maxResultPoints} result points; widen the interval`, {
@@ -198,5 +215,5 @@ export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, n
       buckets,
     });
   }
-  return { type: 'rate', ...groupCommon, intervalMs };
+  return intervalMs;
 }

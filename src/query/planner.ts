@@ -30,7 +30,7 @@ const GROUPED: Record<string, string> = { join_algorithm: 'full_sorting_merge' }
 
 export type Plan =
   | { type: 'range'; samples: SqlPlan; dimensionsSql: (ids: readonly string[]) => SqlPlan; limit: number; explicitLimit: boolean }
-  | { type: 'aggregate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean }
+  | { type: 'aggregate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; /** Rows carry `bucket` and `rk`. */ bucketed: boolean; maxPoints: number }
   | { type: 'rate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; maxPoints: number }
   | { type: 'listDimensionValues'; main: SqlPlan };
 
@@ -52,7 +52,7 @@ function baseParams(q: Scoped): Record<string, unknown> {
   const params: Record<string, unknown> = { tenant: q.tenant, metric: q.metric, mid: BigInt(metricIdOf(q.tenant, q.metric)), start: q.start, end: q.end };
   q.filters.forEach(([k, v], i) => {
     params[`fk${i}`] = k;
-    params[`fv${i}`] = v;
+    params[`fv${i}`] = v.length === 1 ? v[0] : v;
   });
   if ('groupBy' in q) q.groupBy.forEach((k, i) => (params[`gk${i}`] = k));
   return params;
@@ -60,7 +60,7 @@ function baseParams(q: Scoped): Record<string, unknown> {
 
 function seriesWhere(q: Scoped): string {
   let where = 'tenant = {tenant:String} AND metric = {metric:String}';
-  q.filters.forEach((_, i) => (where += ` AND dimensions[{fk${i}:String}] = {fv${i}:String}`));
+  q.filters.forEach(([, v], i) => (where += v.length === 1 ? ` AND dimensions[{fk${i}:String}] = {fv${i}:String}` : ` AND dimensions[{fk${i}:String}] IN {fv${i}:Array(String)}`));
   return where;
 }
 
@@ -137,6 +137,7 @@ function planRange(db: string, q: Extract<ParsedQuery, { type: 'range' }>): Plan
 }
 
 function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }>): Plan {
+  if (q.intervalMs !== undefined) return planAggregateOverTime(db, q, q.intervalMs);
   const g = groupAliases(q.groupBy.length);
   const grouped = g.length > 0;
   const select = grouped ? g.join(', ') + ', ' : '';
@@ -148,7 +149,7 @@ function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }
   if (q.aggregation === 'integral') {
     // Trapezoid rule per series, in value·seconds: Σ (v[i] + v[i-1]) / 2 · (t[i] - t[i-1]) / 1000.
     sql = `SELECT ${select}sum(area) AS value, sum(n) AS count FROM (
-        SELECT series_id, n, arraySum(arrayMap((a, b) -> (a.2 + b.2) / 2 * (a.1 - b.1) / 1000, arrayPopFront(p), arrayPopBack(p))) AS area
+        SELECT series_id, n, arraySum(arrayMap((a, b) -> ${TRAPEZOID}, arrayPopFront(p), arrayPopBack(p))) AS area
         FROM (${perSeriesPoints(db, q)})
       ) AS per_series
       ${grouped ? groupJoin(db, q, q.groupBy) : ''}
@@ -160,7 +161,70 @@ function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }
       WHERE ${samplesWhere(db, q)}
       ${groupClause} ${order}`;
   }
-  return { type: 'aggregate', main: { sql, params: { ...baseParams(q), limit }, ...(grouped ? { settings: GROUPED } : {}) }, groupBy: q.groupBy, limit: q.limit, explicitLimit: q.explicitLimit };
+  return {
+    type: 'aggregate',
+    main: { sql, params: { ...baseParams(q), limit }, ...(grouped ? { settings: GROUPED } : {}) },
+    groupBy: q.groupBy,
+    limit: q.limit,
+    explicitLimit: q.explicitLimit,
+    bucketed: false,
+    maxPoints: q.maxPoints,
+  };
+}
+
+/** The area of one segment between points b (earlier) and a (later), in value·seconds. */
+const TRAPEZOID = '(a.2 + b.2) / 2 * (a.1 - b.1) / 1000';
+
+/**
+ * Aggregate with `interval`: one value per (group, bucket), buckets aligned to the epoch so that
+ * the same query asked by many pages is the same statement. An integral's segment counts in the
+ * bucket of its later point (as rate's increases do). Groups are ranked by the sum of their
+ * bucket values for top-N.
+ */
+function planAggregateOverTime(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }>, intervalMs: number): Plan {
+  const g = groupAliases(q.groupBy.length);
+  const grouped = g.length > 0;
+  const gList = g.join(', ');
+  const keys = grouped ? gList + ', ' : '';
+  let perBucket: string;
+  if (q.aggregation === 'integral') {
+    const segments = `SELECT series_id, bucket, area FROM (${perSeriesPoints(db, q)})
+      ARRAY JOIN
+        arrayMap(a -> intDiv(a.1, {iv:Int64}) * {iv:Int64}, arrayPopFront(p)) AS bucket,
+        arrayMap((a, b) -> ${TRAPEZOID}, arrayPopFront(p), arrayPopBack(p)) AS area`;
+    perBucket = `SELECT ${keys}bucket, sum(area) AS value, count() AS count
+      FROM (${segments}) AS segs
+      ${grouped ? groupJoin(db, q, q.groupBy) : ''}
+      GROUP BY ${keys}bucket`;
+  } else {
+    perBucket = `SELECT ${keys}intDiv(toUnixTimestamp64Milli(ts), {iv:Int64}) * {iv:Int64} AS bucket, ${AGG_SQL[q.aggregation]} AS value, count() AS count
+      FROM ${db}.samples
+      ${grouped ? groupJoin(db, q, q.groupBy) : ''}
+      WHERE ${samplesWhere(db, q)}
+      GROUP BY ${keys}bucket`;
+  }
+  const sql = grouped ? rankGroups(gList, perBucket, 'value') : `SELECT bucket, value, count, 1 AS rk FROM (${perBucket}) ORDER BY bucket LIMIT {plimit:UInt32}`;
+  const groupLimit = q.explicitLimit ? q.limit : q.limit + 1;
+  return {
+    type: 'aggregate',
+    main: { sql, params: { ...baseParams(q), iv: intervalMs, glimit: groupLimit, plimit: q.maxPoints + 1 }, ...(grouped ? { settings: GROUPED } : {}) },
+    groupBy: q.groupBy,
+    limit: q.limit,
+    explicitLimit: q.explicitLimit,
+    bucketed: true,
+    maxPoints: q.maxPoints,
+  };
+}
+
+/** Ranks groups of a per-(group, bucket) answer by the sum of `col` (top-N), keeping `glimit` (+1 detects overflow). */
+function rankGroups(gList: string, perBucket: string, col: string): string {
+  return `SELECT * FROM (
+        SELECT *, dense_rank() OVER (ORDER BY total DESC, ${gList}) AS rk FROM (
+          SELECT *, sum(${col}) OVER (PARTITION BY ${gList}) AS total FROM (${perBucket})
+        )
+      ) WHERE rk <= {glimit:UInt32}
+      ORDER BY rk, bucket
+      LIMIT {plimit:UInt32}`;
 }
 
 function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>): Plan {
@@ -180,14 +244,7 @@ function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>): Plan {
   let sql: string;
   const groupLimit = q.explicitLimit ? q.limit : q.limit + 1;
   if (grouped) {
-    // Rank groups by their summed rate (top-N), keep the first `limit` (+1 to detect overflow).
-    sql = `SELECT ${gList}, bucket, rate, rk FROM (
-        SELECT *, dense_rank() OVER (ORDER BY total DESC, ${gList}) AS rk FROM (
-          SELECT *, sum(rate) OVER (PARTITION BY ${gList}) AS total FROM (${perBucket})
-        )
-      ) WHERE rk <= {glimit:UInt32}
-      ORDER BY rk, bucket
-      LIMIT {plimit:UInt32}`;
+    sql = rankGroups(gList, perBucket, 'rate');
   } else {
     sql = `SELECT bucket, rate, 1 AS rk FROM (${perBucket}) ORDER BY bucket LIMIT {plimit:UInt32}`;
   }

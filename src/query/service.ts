@@ -13,6 +13,8 @@ export interface RangePoint {
 }
 export interface AggregatePoint {
   groupKey: Record<string, string>;
+  /** Start of the bucket (unix ms); present only when the query set an `interval`. */
+  timestamp?: number;
   value: number;
   count: number;
 }
@@ -144,6 +146,11 @@ export class QueryService {
       }
       case 'aggregate': {
         const rows = await this.#rows<Row>(p.main, timeoutMs);
+        if (p.bucketed) {
+          checkBucketed(rows, p);
+          const results = rows.map((r) => ({ groupKey: groupKeyOf(p.groupBy, r), timestamp: Number(r.bucket), value: Number(r.value), count: Number(r.count) }));
+          return { queryType: 'aggregate', results, executionTimeMs: elapsed() };
+        }
         if (!p.explicitLimit && rows.length > p.limit) throw tooManyGroups(p.limit);
         const results: AggregatePoint[] = [];
         for (const r of rows) {
@@ -155,12 +162,7 @@ export class QueryService {
       }
       case 'rate': {
         const rows = await this.#rows<Row>(p.main, timeoutMs);
-        if (!p.explicitLimit && rows.some((r) => Number(r.rk) > p.limit)) throw tooManyGroups(p.limit);
-        if (rows.length > p.maxPoints) {
-          throw queryErrors.create('RESULT_TOO_LARGE', `rate answer exceeds ${p.maxPoints} points (query_limits.max_result_points); widen the interval, filter, or set a smaller limit`, {
-            max_result_points: p.maxPoints,
-          });
-        }
+        checkBucketed(rows, p);
         const results = rows.map((r) => ({ groupKey: groupKeyOf(p.groupBy, r), timestamp: Number(r.bucket), rate: Number(r.rate) }));
         return { queryType: 'rate', results, executionTimeMs: elapsed() };
       }
@@ -176,6 +178,16 @@ type Row = Record<string, string | number | null | undefined>;
 
 function groupKeyOf(groupBy: readonly string[], row: Row): Record<string, string> {
   return Object.fromEntries(groupBy.map((k, i) => [k, String(row[`g${i}`] ?? '')]));
+}
+
+/** Per-bucket answers: too many ranked groups, or more rows than max_result_points, is an error, never a cut. */
+function checkBucketed(rows: readonly Row[], p: { explicitLimit: boolean; limit: number; maxPoints: number }): void {
+  if (!p.explicitLimit && rows.some((r) => Number(r.rk) > p.limit)) throw tooManyGroups(p.limit);
+  if (rows.length > p.maxPoints) {
+    throw queryErrors.create('RESULT_TOO_LARGE', `answer exceeds ${p.maxPoints} points (query_limits.max_result_points); widen the interval, filter, or set a smaller limit`, {
+      max_result_points: p.maxPoints,
+    });
+  }
 }
 
 function tooManyGroups(max: number): LuminateError {

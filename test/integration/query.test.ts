@@ -117,6 +117,76 @@ describe('aggregate', () => {
   });
 });
 
+describe('aggregate over time (interval)', () => {
+  const interval = 60_000;
+  /** The series' points cut into epoch-aligned buckets. */
+  function bucketed(xs: Series[]): Map<number, Series[]> {
+    const out = new Map<number, Series[]>();
+    for (const x of xs) {
+      const per = new Map<number, [number, number][]>();
+      for (const p of x.points) {
+        const b = Math.floor(p[0] / interval) * interval;
+        per.set(b, [...(per.get(b) ?? []), p]);
+      }
+      for (const [b, points] of per) out.set(b, [...(out.get(b) ?? []), { dims: x.dims, points }]);
+    }
+    return new Map([...out].sort((a, b) => a[0] - b[0]));
+  }
+
+  it.each(Object.keys(REFERENCE).filter((a) => a !== 'integral'))('%s per bucket matches a reference computation', async (aggregation) => {
+    const r = await query<Extract<QueryResponse, { queryType: 'aggregate' }>>({ queryType: 'aggregate', metricName: 'q_latency', aggregation, interval: '1m', filters: { customer_id: 'c2' } });
+    const exp = bucketed(latency.filter((x) => x.dims.customer_id === 'c2'));
+    expect(r.results.map((p) => p.timestamp)).toEqual([...exp.keys()]);
+    for (const p of r.results) {
+      expect(p.groupKey).toEqual({});
+      expect(p.value).toBeCloseTo(REFERENCE[aggregation]!(exp.get(p.timestamp!)!), 6);
+      expect(p.count).toBe(values(exp.get(p.timestamp!)!).length);
+    }
+  });
+
+  it('integral per bucket: each segment counts in the bucket of its later point; the buckets sum to the whole', async () => {
+    const r = await query<Extract<QueryResponse, { queryType: 'aggregate' }>>({ queryType: 'aggregate', metricName: 'q_latency', aggregation: 'integral', interval: '1m' });
+    const whole = await query<Extract<QueryResponse, { queryType: 'aggregate' }>>({ queryType: 'aggregate', metricName: 'q_latency', aggregation: 'integral' });
+    expect(r.results.reduce((a, p) => a + p.value, 0)).toBeCloseTo(whole.results[0]!.value, 6);
+    const seg = new Map<number, number>();
+    for (const x of latency) {
+      for (let i = 1; i < x.points.length; i++) {
+        const [t1, v1] = x.points[i]!;
+        const [t0, v0] = x.points[i - 1]!;
+        const b = Math.floor(t1 / interval) * interval;
+        seg.set(b, (seg.get(b) ?? 0) + ((v0 + v1) / 2) * ((t1 - t0) / 1000));
+      }
+    }
+    expect(r.results.map((p) => p.timestamp)).toEqual([...seg.keys()].sort((a, b) => a - b));
+    for (const p of r.results) expect(p.value).toBeCloseTo(seg.get(p.timestamp!)!, 6);
+  });
+
+  it('groups per bucket, top-N by the sum of bucket values; limits are errors, never cuts', async () => {
+    const r = await query<Extract<QueryResponse, { queryType: 'aggregate' }>>({ queryType: 'aggregate', metricName: 'q_latency', aggregation: 'max', interval: '5m', groupBy: ['customer_id'], limit: 2 });
+    const totals = CUSTOMERS.map((c) => {
+      const b = bucketed(latency.filter((x) => x.dims.customer_id === c));
+      return [c, [...b.values()].reduce((a, xs) => a + REFERENCE.max!(xs), 0)] as const;
+    }).sort((a, b) => b[1] - a[1]);
+    expect([...new Set(r.results.map((p) => p.groupKey.customer_id))]).toEqual(totals.slice(0, 2).map((t) => t[0]));
+    expect((await queryError({ queryType: 'aggregate', metricName: 'q_latency', aggregation: 'avg', interval: '1m', groupBy: ['customer_id', 'region'] })).code).toBe('TOO_MANY_GROUPS');
+    expect((await queryError({ queryType: 'aggregate', metricName: 'q_latency', aggregation: 'avg', interval: '1s', timeRange: { relative: '1h' } })).code).toBe('RESULT_TOO_LARGE');
+    expect((await queryError({ queryType: 'aggregate', metricName: 'q_latency', aggregation: 'avg', interval: '500ms' })).code).toBe('INVALID_QUERY');
+  });
+});
+
+describe('multi-value filters', () => {
+  it('an array matches any of its values, in every query type', async () => {
+    const agg = await query<Extract<QueryResponse, { queryType: 'aggregate' }>>({ queryType: 'aggregate', metricName: 'q_latency', aggregation: 'count', groupBy: ['customer_id'], filters: { customer_id: ['c1', 'c3'] } });
+    expect(agg.results.map((p) => p.groupKey.customer_id).sort()).toEqual(['c1', 'c3']);
+    const range = await query<Extract<QueryResponse, { queryType: 'range' }>>({ queryType: 'range', metricName: 'q_latency', filters: { customer_id: ['c1', 'c3'], region: 'eu' } });
+    expect(range.results).toHaveLength(80);
+    const rate = await query<Extract<QueryResponse, { queryType: 'rate' }>>({ queryType: 'rate', metricName: 'q_requests', interval: '1m', groupBy: ['customer_id'], filters: { customer_id: ['c0', 'c4'] } });
+    expect([...new Set(rate.results.map((p) => p.groupKey.customer_id))].sort()).toEqual(['c0', 'c4']);
+    expect((await queryError({ queryType: 'range', metricName: 'q_latency', filters: { customer_id: [] } })).code).toBe('INVALID_QUERY');
+    expect((await queryError({ queryType: 'range', metricName: 'q_latency', filters: { customer_id: ['c1', 2] } })).code).toBe('INVALID_QUERY');
+  });
+});
+
 describe('range', () => {
   it('returns raw points of the filtered series with their dimensions, oldest first', async () => {
     const r = await query<Extract<QueryResponse, { queryType: 'range' }>>({ queryType: 'range', metricName: 'q_latency', filters: { customer_id: 'c2', region: 'eu' } });
