@@ -11,6 +11,7 @@ import { RateLimiter, rateLimitHeaders } from './api/rate-limit.js';
 import { registerBodyHandling } from './api/body.js';
 import { lineRoutes } from './api/lines.js';
 import { exportRoutes } from './api/export.js';
+import { dashboardRoutes } from './api/dashboards.js';
 import { otlpRoutes } from './api/otlp.js';
 import { apiErrors, toLuminateError } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
@@ -108,6 +109,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(healthRoutes, routeOptions);
   await app.register(adminRoutes, routeOptions);
   await app.register(cardinalityRoutes, routeOptions);
+  await app.register(dashboardRoutes, routeOptions);
   if (config.metrics.enabled) await app.register(selfMetricsRoutes, { ...routeOptions, path: config.metrics.path, requireAuth: config.metrics.require_auth });
   return app;
 }

@@ -1,4 +1,5 @@
 import { apiErrors } from './api/errors.js';
+import { dashboardErrors } from './dashboards/index.js';
 import { commonErrors, type ErrorSpec } from './errors.js';
 import { ingestErrors } from './ingest/index.js';
 import { queryErrors } from './query/index.js';
@@ -11,4 +12,5 @@ export const ERROR_CODES: Readonly<Record<string, Readonly<Record<string, ErrorS
   query: queryErrors.specs,
   storage: storageErrors.specs,
   api: apiErrors.specs,
+  dashboards: dashboardErrors.specs,
 };

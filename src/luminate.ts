@@ -7,6 +7,7 @@ import { cardinalityReport, type CardinalityReport } from './cardinality-report.
 import { Acceptor, CardinalityGuard, SeriesCache, metricIdOf, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
 import { RetentionManager, Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget } from './storage/index.js';
+import { DashboardStore } from './dashboards/index.js';
 import { ApiKeys, MetricMetadataStore, RetentionPolicies, openMetaDb, type MetaDb, type MetaTarget } from './meta/index.js';
 import { SelfMetrics } from './telemetry/index.js';
 import { VERSION } from './version.js';
@@ -36,6 +37,8 @@ export interface Luminate {
   readonly apiKeys: ApiKeys;
   /** Metric types, units and descriptions (`POST /api/v1/metrics/register`, OTLP declarations). */
   readonly metricMetadata: MetricMetadataStore;
+  /** Dashboards (seed format), per tenant, in the metadata store. */
+  readonly dashboards: DashboardStore;
   /** Sets a tenant's retention for one metric (0 keeps it forever) and re-applies the engine rules. */
   setRetention(tenant: string, metric: string, retentionSeconds: number): Promise<{ applied_at: string }>;
   /** Exact series counts per metric, against the limits. */
@@ -221,6 +224,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     selfMetrics,
     apiKeys,
     metricMetadata: new MetricMetadataStore(meta),
+    dashboards: new DashboardStore(meta),
     async setRetention(tenant, metric, retentionSeconds) {
       const p = await policies.set(tenant, metric, retentionSeconds);
       await retention.apply();

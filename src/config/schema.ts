@@ -76,7 +76,7 @@ export const ConfigSchema = Type.Object(
     ),
     meta: Section(
       {
-        sqlite_path: Type.String({ default: '', description: 'SQLite file for metadata (API keys, later dashboards). Empty: luminate-meta.sqlite in storage.data_dir.' }),
+        sqlite_path: Type.String({ default: '', description: 'SQLite file for metadata (API keys, dashboards, metric metadata). Empty: luminate-meta.sqlite in storage.data_dir.' }),
         postgres_url: Type.String({ default: '', description: 'PostgreSQL URL for metadata in cluster mode (e.g. postgres://user@host:5432/luminate); overrides sqlite_path.' }),
       },
       'Metadata store.',

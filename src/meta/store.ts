@@ -36,8 +36,22 @@ export interface MetricMetadataTable {
   updated_at: string;
 }
 
+export interface DashboardsTable {
+  tenant: string;
+  id: string;
+  title: string;
+  /** JSON array of tags, for the list without parsing bodies. */
+  tags: string;
+  panels: number;
+  /** The dashboard document as imported (seed format), JSON. */
+  body: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface MetaDatabase {
   api_keys: ApiKeysTable;
+  dashboards: DashboardsTable;
   metric_metadata: MetricMetadataTable;
   retention_policies: RetentionPoliciesTable;
   meta_migrations: { version: number; applied_at: Generated<string> };
@@ -90,6 +104,22 @@ const MIGRATIONS: { version: number; statements: string[] }[] = [
         source TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         PRIMARY KEY (tenant, name)
+      )`,
+    ],
+  },
+  {
+    version: 4,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS dashboards (
+        tenant TEXT NOT NULL,
+        id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        panels INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, id)
       )`,
     ],
   },

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { DashboardStore } from '../../src/dashboards/index.js';
 import { ApiKeys, openMetaDb, type MetaDb, type MetaTarget } from '../../src/meta/index.js';
 import { tempDir } from '../helpers/server.js';
 
@@ -61,6 +62,35 @@ describe.each(['sqlite', 'postgres'] as const)('metadata store on %s', (kind) =>
       expect(await keys.revoke(a.id, 'acme')).toBe(false);
       expect(await keys.verify(a.key)).toBeNull();
       expect((await keys.list('acme'))[0]!.revoked_at).not.toBeNull();
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('dashboards on %s', (kind) => {
+  it('creates with given or title-made ids, refuses a taken id, replaces, deletes, and keeps tenants apart', async () => {
+    const { meta, cleanup } = await open(kind);
+    try {
+      const store = new DashboardStore(meta);
+      const d = { title: 'Customer Overview', tags: ['a'], panels: [] };
+      expect((await store.create('t1', d)).id).toBe('customer-overview');
+      expect((await store.create('t1', d)).id).toBe('customer-overview-2');
+      expect((await store.create('t2', d)).id).toBe('customer-overview');
+      await expect(store.create('t1', { ...d, id: 'customer-overview' })).rejects.toMatchObject({ code: 'DASHBOARD_EXISTS' });
+      expect((await store.list('t1')).map((x) => [x.id, x.title, x.tags, x.panels])).toEqual([
+        ['customer-overview', 'Customer Overview', ['a'], 0],
+        ['customer-overview-2', 'Customer Overview', ['a'], 0],
+      ]);
+      await store.replace('t1', { id: 'customer-overview-2', title: 'Renamed', panels: [] });
+      expect(await store.get('t1', 'customer-overview-2')).toEqual({ id: 'customer-overview-2', title: 'Renamed', panels: [] });
+      // Another tenant's dashboard of the same id is untouched, and cannot be reached.
+      expect((await store.get('t2', 'customer-overview')).title).toBe('Customer Overview');
+      await expect(store.get('t2', 'customer-overview-2')).rejects.toMatchObject({ code: 'DASHBOARD_NOT_FOUND' });
+      await expect(store.replace('t2', { id: 'customer-overview-2', title: 'x', panels: [] })).rejects.toMatchObject({ code: 'DASHBOARD_NOT_FOUND' });
+      await expect(store.delete('t2', 'customer-overview-2')).rejects.toMatchObject({ code: 'DASHBOARD_NOT_FOUND' });
+      await store.delete('t1', 'customer-overview-2');
+      expect((await store.list('t1')).map((x) => x.id)).toEqual(['customer-overview']);
     } finally {
       await cleanup();
     }
