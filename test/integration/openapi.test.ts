@@ -37,6 +37,11 @@ const ENDPOINTS = [
   ['post', '/api/v1/metrics/ingest/batch'],
   ['post', '/api/v1/metrics/register'],
   ['get', '/api/v1/metrics/{name}'],
+  ['get', '/api/v1/dashboards'],
+  ['post', '/api/v1/dashboards'],
+  ['get', '/api/v1/dashboards/{id}'],
+  ['put', '/api/v1/dashboards/{id}'],
+  ['delete', '/api/v1/dashboards/{id}'],
 ] as const;
 
 interface OpenApiDoc {
