@@ -12,6 +12,7 @@ import { registerBodyHandling } from './api/body.js';
 import { lineRoutes } from './api/lines.js';
 import { exportRoutes } from './api/export.js';
 import { dashboardRoutes } from './api/dashboards.js';
+import { liveRoutes } from './api/live.js';
 import { otlpRoutes } from './api/otlp.js';
 import { apiErrors, toLuminateError } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
@@ -110,6 +111,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(adminRoutes, routeOptions);
   await app.register(cardinalityRoutes, routeOptions);
   await app.register(dashboardRoutes, routeOptions);
+  if (config.live.enabled) {
+    const l = config.live;
+    await app.register(liveRoutes, { ...routeOptions, coalesceMs: durationMs(l.coalesce_interval), heartbeatMs: durationMs(l.heartbeat_interval), maxStreamsPerTenant: l.max_streams_per_tenant });
+  }
   if (config.metrics.enabled) await app.register(selfMetricsRoutes, { ...routeOptions, path: config.metrics.path, requireAuth: config.metrics.require_auth });
   return app;
 }

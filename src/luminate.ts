@@ -117,6 +117,7 @@ export function queryLimitsOf(config: Config): QueryLimits {
     maxRangeMs: durationMs(q.max_query_time_range),
     maxResultPoints: q.max_result_points,
     maxGroups: q.max_group_by_cardinality,
+    shareWindowMs: durationMs(q.share_window),
   };
 }
 
@@ -209,7 +210,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   });
   const cache = new SeriesCache(config.storage.series_cache_size);
   const acceptor = new Acceptor({ queue, cache, cardinality, limits: validationLimitsOf(config), maxBatchSize: bw.max_batch_size, ...(deps.now ? { now: deps.now } : {}) });
-  const querier = new QueryService({ store, limits: queryLimitsOf(config), onQuery: selfMetrics.onQuery, ...(deps.now ? { now: deps.now } : {}) });
+  const querier = new QueryService({ store, limits: queryLimitsOf(config), bus, onQuery: selfMetrics.onQuery, ...(deps.now ? { now: deps.now } : {}) });
   const started = Date.now();
   const instanceId = randomUUID();
   for (const role of ALL_ROLES) await discovery.register({ id: `${instanceId}:${role}`, role, address: 'in-process', startedAt: started });
@@ -257,6 +258,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
       closed ??= (async () => {
         clearInterval(cleanup);
         await queue.close();
+        querier.close();
         for (const role of ALL_ROLES) await discovery.deregister(`${instanceId}:${role}`);
         await bus.close();
         await discovery.close();

@@ -8,6 +8,7 @@ export const apiErrors = defineErrors({
   NOT_FOUND: { status: 404, description: 'No such route.' },
   UNAUTHORIZED: { status: 401, description: 'Auth is on and the request has no bearer token, or it is malformed, badly signed, expired, too long-lived or has no valid tenant_id.' },
   RATE_LIMIT_EXCEEDED: { status: 429, description: 'The tenant is over one of its rate_limits (details.limit names it); wait Retry-After seconds.' },
+  TOO_MANY_LIVE_STREAMS: { status: 429, description: 'The tenant already holds live.max_streams_per_tenant (100) open live streams; close a page or raise the limit.' },
   FORBIDDEN: { status: 403, description: 'The token is valid but lacks the scope this endpoint needs (read, write or admin).' },
   INTERNAL_ERROR: { status: 500, description: 'An unexpected server error; the log has the details under the request id.' },
 });

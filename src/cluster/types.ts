@@ -25,11 +25,13 @@ export interface WriteQueue {
   close(): Promise<void>;
 }
 
-/** "Tenant T, metric M got points up to time t": published by writers after each flush. */
+/** "Tenant T, metric M got points from time e up to time t": published by writers after each flush. */
 export interface PointsEvent {
   type: 'points';
   tenant: string;
   metric: string;
+  /** Earliest timestamp written, unix ms. */
+  earliest: number;
   /** Latest timestamp written, unix ms. */
   latest: number;
 }

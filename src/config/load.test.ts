@@ -26,7 +26,8 @@ describe('loadConfig', () => {
     expect(c.server).toEqual({ host: '127.0.0.1', port: 8080, read_timeout: '30s', write_timeout: '30s', shutdown_timeout: '10s' });
     expect(c.batch_write.max_batch_size).toBe(10_000);
     expect(c.batch_write.max_request_size_bytes).toBe(10_485_760);
-    expect(c.query_limits).toEqual({ max_query_timeout: '30s', default_query_timeout: '10s', max_query_time_range: '90d', max_result_points: 10_000, max_group_by_cardinality: 1000 });
+    expect(c.query_limits).toEqual({ max_query_timeout: '30s', default_query_timeout: '10s', max_query_time_range: '90d', max_result_points: 10_000, max_group_by_cardinality: 1000, share_window: '1s' });
+    expect(c.live).toEqual({ enabled: true, coalesce_interval: '250ms', heartbeat_interval: '15s', max_streams_per_tenant: 100 });
     expect(c.cardinality_limits).toEqual({
       max_dimensions_per_metric: 20,
       max_dimension_key_length: 128,

@@ -142,8 +142,21 @@ export const ConfigSchema = Type.Object(
         max_query_time_range: Duration('90d', 'Longest time range of one query.'),
         max_result_points: Int(10_000, 1, 'Most points in one answer (400 RESULT_TOO_LARGE beyond; also the default range limit).'),
         max_group_by_cardinality: Int(1_000, 1, 'Most groups one answer returns (400 TOO_MANY_GROUPS beyond; also the default aggregate limit).'),
+        share_window: Duration(
+          '1s',
+          'Identical queries (same tenant, same resolved time range) asked within this time share one engine execution, until new points of the metric are stored. What keeps many live pages from multiplying engine load; 0s turns it off.',
+        ),
       },
       'Query guards.',
+    ),
+    live: Section(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Serve GET /api/v1/live: pushes "new points of metric M" to subscribed pages (Server-Sent Events).' }),
+        coalesce_interval: Duration('250ms', 'At most one push per tenant and metric per this interval; the points of the flushes in between are announced together.'),
+        heartbeat_interval: Duration('15s', 'A comment line on idle streams, so proxies keep them open.'),
+        max_streams_per_tenant: Int(100, 1, 'Open live streams one tenant may hold (429 TOO_MANY_LIVE_STREAMS beyond).'),
+      },
+      'Live updates pushed to dashboards.',
     ),
     retention: Section(
       {

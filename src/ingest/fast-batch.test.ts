@@ -42,7 +42,7 @@ function expectSame(text: string): WriteBatch | null {
   expect(fast.points).toBe(slow!.points);
   expect(rows(fast)).toEqual(rows(slow!));
   expect(fast.newSeries).toEqual(slow!.newSeries);
-  expect(fast.latest).toEqual(slow!.latest);
+  expect(fast.spans).toEqual(slow!.spans);
   return fast;
 }
 

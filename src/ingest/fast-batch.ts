@@ -2,7 +2,7 @@ import { Admission } from './cardinality.js';
 import type { ResolveOptions } from './resolve.js';
 import { SeriesHasher, idText } from './series-hasher.js';
 import { metricIdOf } from './series-id.js';
-import type { NewSeries, WriteBatch } from './types.js';
+import type { NewSeries, TimeSpan, WriteBatch } from './types.js';
 
 /**
  * The write path's fast lane: a JSON write body → a WriteBatch, straight from the request bytes.
@@ -167,7 +167,7 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
   const order: number[] = [];
   const newSeries: NewSeries[] = [];
   let pending: Set<string> | undefined;
-  const latest = new Map<string, number>();
+  const spans = new Map<string, TimeSpan>();
   const prefixes = new Map<string, string>();
   const scratch = opts.scratch ?? { buf: Buffer.allocUnsafe(0) };
   let out = scratch.buf;
@@ -357,8 +357,10 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
       for (let p = valStart; p < valEnd; p++) out[pos++] = buf[p]!;
       out[pos++] = NEWLINE;
       points++;
-      const prev = latest.get(name);
-      if (prev === undefined || ts > prev) latest.set(name, ts);
+      const span = spans.get(name);
+      if (span === undefined) spans.set(name, { earliest: ts, latest: ts });
+      else if (ts > span.latest) span.latest = ts;
+      else if (ts < span.earliest) span.earliest = ts;
 
       i = nextItem(buf, i, n, RBRACKET);
       if (i < 0) break;
@@ -368,5 +370,5 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
   i = expectByte(buf, i, n, RBRACE);
   i = skipWs(buf, i, n);
   if (i !== n) throw BAIL;
-  return { tenant, points, samples: Buffer.from(out.subarray(0, pos)), newSeries, latest };
+  return { tenant, points, samples: Buffer.from(out.subarray(0, pos)), newSeries, spans };
 }

@@ -7,7 +7,7 @@ export { SeriesCache } from './series-cache.js';
 export { SeriesHasher, idText } from './series-hasher.js';
 export { canonicalSeriesKey, metricIdOf, seriesIdOf } from './series-id.js';
 export { DEFAULT_VALIDATION_LIMITS, NAME_PATTERN, RESERVED_DIMENSION_KEYS, validatePoint } from './validate.js';
-export type { MetricPoint, NewSeries, PointError, ValidationLimits, WriteBatch } from './types.js';
+export type { MetricPoint, NewSeries, PointError, TimeSpan, ValidationLimits, WriteBatch } from './types.js';
 export { Acceptor } from './acceptor.js';
 export { fastResolve } from './fast-batch.js';
 export type { AcceptorOptions, Admit, WriteResult } from './acceptor.js';

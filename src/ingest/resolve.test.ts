@@ -31,7 +31,7 @@ describe('resolveWriteBody', () => {
       '',
     ]);
     expect(batch.newSeries.map((s) => s.metric)).toEqual(['m', 'n']);
-    expect(batch.latest).toEqual(new Map([['m', now + 1], ['n', now - 5]]));
+    expect(batch.spans).toEqual(new Map([['m', { earliest: now, latest: now + 1 }], ['n', { earliest: now - 5, latest: now - 5 }]]));
   });
 
   it('skips the series write for series the cache knows are stored', () => {

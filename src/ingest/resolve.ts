@@ -3,7 +3,7 @@ import { ingestErrors } from './errors.js';
 import { SeriesHasher, idText } from './series-hasher.js';
 import { metricIdOf } from './series-id.js';
 import type { SeriesCache } from './series-cache.js';
-import type { NewSeries, PointError, ValidationLimits, WriteBatch } from './types.js';
+import type { NewSeries, PointError, TimeSpan, ValidationLimits, WriteBatch } from './types.js';
 import { checkDimensions, checkName, checkTimestamp, checkValue, validatePoint } from './validate.js';
 
 export interface ResolveOptions {
@@ -119,7 +119,7 @@ export class SeriesResolver {
 function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved {
   const { tenant, limits, now, cache, cardinality } = opts;
   const errors: PointError[] = [];
-  const latest = new Map<string, number>();
+  const spans = new Map<string, TimeSpan>();
   const resolver = new SeriesResolver(tenant, cache, cardinality);
   let samples = '';
   let points = 0;
@@ -144,10 +144,12 @@ function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved
     if (prefix === undefined) metricPrefix.set(p.name, (prefix = metricIdOf(tenant, p.name) + '\t'));
     samples += prefix + id + '\t' + p.timestamp + '\t' + p.value + '\n';
     points++;
-    const prev = latest.get(p.name);
-    if (prev === undefined || p.timestamp > prev) latest.set(p.name, p.timestamp);
+    const span = spans.get(p.name);
+    if (span === undefined) spans.set(p.name, { earliest: p.timestamp, latest: p.timestamp });
+    else if (p.timestamp > span.latest) span.latest = p.timestamp;
+    else if (p.timestamp < span.earliest) span.earliest = p.timestamp;
   }
-  return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries: resolver.newSeries, latest }, errors };
+  return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries: resolver.newSeries, spans }, errors };
 }
 
 /** Many samples of one series, as protocols that group by series send them (remote write). */
@@ -166,7 +168,7 @@ export interface SeriesSamples {
 export function resolveSeries(list: readonly SeriesSamples[], opts: ResolveOptions): Resolved {
   const { tenant, limits, now, cache, cardinality } = opts;
   const errors: PointError[] = [];
-  const latest = new Map<string, number>();
+  const spans = new Map<string, TimeSpan>();
   const resolver = new SeriesResolver(tenant, cache, cardinality);
   const metricPrefix = new Map<string, string>();
   let samples = '';
@@ -186,7 +188,7 @@ export function resolveSeries(list: readonly SeriesSamples[], opts: ResolveOptio
     let metricId = metricPrefix.get(s.name);
     if (metricId === undefined) metricPrefix.set(s.name, (metricId = metricIdOf(tenant, s.name)));
     const prefix = metricId + '\t' + id + '\t';
-    let last = latest.get(s.name);
+    let span = spans.get(s.name);
     for (let k = 0; k < n; k++, ordinal++) {
       const ts = s.timestamps[k]!;
       const value = s.values[k]!;
@@ -197,11 +199,12 @@ export function resolveSeries(list: readonly SeriesSamples[], opts: ResolveOptio
       }
       samples += prefix + ts + '\t' + value + '\n';
       points++;
-      if (last === undefined || ts > last) last = ts;
+      if (span === undefined) spans.set(s.name, (span = { earliest: ts, latest: ts }));
+      else if (ts > span.latest) span.latest = ts;
+      else if (ts < span.earliest) span.earliest = ts;
     }
-    if (last !== undefined) latest.set(s.name, last);
   }
-  return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries: resolver.newSeries, latest }, errors };
+  return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries: resolver.newSeries, spans }, errors };
 }
 
 function cardinalityMessage(admission: Admission, metric: string, cardinality: CardinalitySession): string {

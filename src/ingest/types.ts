@@ -38,6 +38,12 @@ export interface NewSeries {
   dimensions: Record<string, string>;
 }
 
+/** The timestamps (unix ms) a batch's points of one metric span. */
+export interface TimeSpan {
+  earliest: number;
+  latest: number;
+}
+
 /**
  * What the acceptor hands to the write queue: points already validated and resolved to series ids.
  * `samples` holds TabSeparated rows `metric_id, series_id, timestamp_ms, value` — the
@@ -48,6 +54,6 @@ export interface WriteBatch {
   points: number;
   samples: Buffer;
   newSeries: NewSeries[];
-  /** Latest timestamp per metric in this batch; the writer publishes it on the event bus. */
-  latest: Map<string, number>;
+  /** Earliest and latest timestamp per metric in this batch; the writer publishes them on the event bus. */
+  spans: Map<string, TimeSpan>;
 }

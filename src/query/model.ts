@@ -38,6 +38,8 @@ export interface QueryLimits {
   maxResultPoints: number;
   /** @default 1_000 */
   maxGroups: number;
+  /** Identical queries within this many ms share one execution (0: never). @default 1_000 */
+  shareWindowMs?: number;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {

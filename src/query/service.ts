@@ -1,3 +1,4 @@
+import type { EventBus } from '../cluster/index.js';
 import type { Store } from '../storage/index.js';
 import { isEngineTimeout, wrapEngineError } from '../storage/index.js';
 import { LuminateError } from '../errors.js';
@@ -34,9 +35,15 @@ export type QueryResponse =
 export interface QueryServiceOptions {
   store: Store;
   limits: QueryLimits;
+  /** Where writers announce new points: a shared answer of a metric is dropped when its points change. */
+  bus?: EventBus;
   now?: () => number;
-  /** Called once per query with its type, duration and outcome (self-metrics hook). */
-  onQuery?: (info: { queryType: QueryType | 'unknown'; ms: number; error?: string }) => void;
+  /** Called once per query with its type, duration and outcome (self-metrics hook); `shared` when it joined another's execution. */
+  onQuery?: (info: { queryType: QueryType | 'unknown'; ms: number; error?: string; shared?: boolean }) => void;
+}
+
+interface SharedAnswer {
+  answer: Promise<QueryResponse>;
 }
 
 /** How long past the engine's own limit we wait before giving up on a query (queued behind others). */
@@ -49,12 +56,26 @@ export class QueryService {
   readonly #now: () => number;
   readonly #onQuery: QueryServiceOptions['onQuery'];
   readonly #dims = new DimensionsCache();
+  /** tenant \0 metric → resolved query → its answer (see `query_limits.share_window`). */
+  readonly #shared = new Map<string, Map<string, SharedAnswer>>();
+  readonly #shareWindowMs: number;
+  readonly #unsubscribe: (() => void) | undefined;
 
   constructor(opts: QueryServiceOptions) {
     this.#store = opts.store;
     this.#limits = opts.limits;
     this.#now = opts.now ?? Date.now;
     this.#onQuery = opts.onQuery;
+    this.#shareWindowMs = opts.limits.shareWindowMs ?? 1_000;
+    // New points of a metric make its shared answers stale: the next identical query runs again,
+    // so a query after an acknowledged write always sees it.
+    this.#unsubscribe = opts.bus?.subscribe((e) => this.#shared.delete(e.tenant + '\u0000' + e.metric));
+  }
+
+  /** Stops listening to the bus. */
+  close(): void {
+    this.#unsubscribe?.();
+    this.#shared.clear();
   }
 
   async query(body: unknown, tenant: string): Promise<QueryResponse> {
@@ -62,16 +83,47 @@ export class QueryService {
     // Label even a rejected query by its declared type when that type exists.
     const declared = typeof body === 'object' && body !== null ? (body as { queryType?: unknown }).queryType : undefined;
     const queryType: QueryType | 'unknown' = (QUERY_TYPES as readonly unknown[]).includes(declared) ? (declared as QueryType) : 'unknown';
+    let shared = false;
     try {
       const q = parseQuery(body, tenant, this.#limits, this.#now());
-      const p = plan(this.#store.db, q);
-      const response = await this.#execute(p, q.timeoutMs, started);
-      this.#onQuery?.({ queryType, ms: performance.now() - started });
+      const run = () => this.#execute(plan(this.#store.db, q), q.timeoutMs, started);
+      let response: QueryResponse;
+      if (this.#shareWindowMs > 0) {
+        const r = this.#share(tenant + '\u0000' + q.metric, JSON.stringify(q), run);
+        shared = r.shared;
+        response = await r.answer;
+      } else {
+        response = await run();
+      }
+      this.#onQuery?.({ queryType, ms: performance.now() - started, ...(shared ? { shared } : {}) });
       return response;
     } catch (err) {
-      this.#onQuery?.({ queryType, ms: performance.now() - started, error: err instanceof LuminateError ? err.code : 'INTERNAL_ERROR' });
+      this.#onQuery?.({ queryType, ms: performance.now() - started, error: err instanceof LuminateError ? err.code : 'INTERNAL_ERROR', ...(shared ? { shared } : {}) });
       throw err;
     }
+  }
+
+  /**
+   * One execution for identical resolved queries within the share window: the answer (or the
+   * error) of the running or just-finished one. Dropped when the metric gets new points (bus), or
+   * when it failed, so a retry runs again. Callers receive the same answer object: read it only.
+   */
+  #share(metricKey: string, key: string, run: () => Promise<QueryResponse>): { answer: Promise<QueryResponse>; shared: boolean } {
+    // An entry lives while its execution runs and for the window after it succeeds.
+    let perMetric = this.#shared.get(metricKey);
+    const hit = perMetric?.get(key);
+    if (hit !== undefined) return { answer: hit.answer, shared: true };
+    if (perMetric === undefined) this.#shared.set(metricKey, (perMetric = new Map<string, SharedAnswer>()));
+    const entry: SharedAnswer = { answer: run() };
+    perMetric.set(key, entry);
+    const forget = () => {
+      const m = this.#shared.get(metricKey);
+      if (m?.get(key) !== entry) return; // replaced, or dropped by new points
+      m.delete(key);
+      if (m.size === 0) this.#shared.delete(metricKey);
+    };
+    entry.answer.then(() => setTimeout(forget, this.#shareWindowMs).unref(), forget);
+    return { answer: entry.answer, shared: false };
   }
 
   async listMetrics(tenant: string): Promise<string[]> {

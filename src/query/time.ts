@@ -51,6 +51,7 @@ export function resolveTimeRange(input: TimeRangeInput | undefined, now: number)
   if (e === null) {
     throw queryErrors.create('INVALID_QUERY', 'timeRange.end must be an RFC 3339 timestamp such as 2024-01-01T23:59:59Z', { field: 'timeRange.end', received: end });
   }
-  if (e <= s) throw queryErrors.create('INVALID_QUERY', 'timeRange.end must be after timeRange.start', { field: 'timeRange' });
+  // Both ends are inclusive: start == end asks for the points of that one millisecond (a live tail).
+  if (e < s) throw queryErrors.create('INVALID_QUERY', 'timeRange.end must not be before timeRange.start', { field: 'timeRange' });
   return { start: s, end: e };
 }

@@ -167,7 +167,7 @@ export class WriteBuffer implements WriteQueue {
     this.#flushes++;
     for (const w of group.waiters) w.resolve();
     this.#o.onFlush?.({ points: group.points, requests: group.waiters.length, ms: performance.now() - started, attempts: attempt });
-    publishLatest(this.#o.bus, group.batches);
+    publishSpans(this.#o.bus, group.batches);
   }
 }
 
@@ -185,15 +185,18 @@ function dedupeSeries(batches: readonly WriteBatch[]): NewSeries[] {
 }
 
 /** One event per (tenant, metric) per flush, however many requests carried it. */
-function publishLatest(bus: EventBus, batches: readonly WriteBatch[]): void {
-  const latest = new Map<string, { tenant: string; metric: string; latest: number }>();
+function publishSpans(bus: EventBus, batches: readonly WriteBatch[]): void {
+  const events = new Map<string, { tenant: string; metric: string; earliest: number; latest: number }>();
   for (const b of batches) {
-    for (const [metric, ts] of b.latest) {
+    for (const [metric, span] of b.spans) {
       const k = b.tenant + '\u0000' + metric;
-      const cur = latest.get(k);
-      if (cur === undefined) latest.set(k, { tenant: b.tenant, metric, latest: ts });
-      else if (ts > cur.latest) cur.latest = ts;
+      const cur = events.get(k);
+      if (cur === undefined) events.set(k, { tenant: b.tenant, metric, earliest: span.earliest, latest: span.latest });
+      else {
+        cur.latest = Math.max(cur.latest, span.latest);
+        cur.earliest = Math.min(cur.earliest, span.earliest);
+      }
     }
   }
-  for (const e of latest.values()) bus.publish({ type: 'points', ...e });
+  for (const e of events.values()) bus.publish({ type: 'points', ...e });
 }

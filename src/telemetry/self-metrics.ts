@@ -43,6 +43,7 @@ export class SelfMetrics {
   readonly writeLatency = new Histogram({ name: 'luminate_write_latency_seconds', help: 'Write request latency, until the points are stored.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly queryRequests = new Counter({ name: 'luminate_query_requests_total', help: 'Queries, by type.', labelNames: ['query_type'], registers: [this.registry] });
   readonly queryErrors = new Counter({ name: 'luminate_query_errors_total', help: 'Failed queries, by type and error code.', labelNames: ['query_type', 'code'], registers: [this.registry] });
+  readonly queriesShared = new Counter({ name: 'luminate_queries_shared_total', help: 'Queries answered by an identical query\'s execution (query_limits.share_window), by type.', labelNames: ['query_type'], registers: [this.registry] });
   readonly queryLatency = new Histogram({ name: 'luminate_query_latency_seconds', help: 'Query latency, by type.', labelNames: ['query_type'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly queryResultPoints = new Histogram({ name: 'luminate_query_result_points', help: 'Points (or groups, or values) returned per query.', buckets: [0, 1, 10, 100, 1000, 5000, 10000], registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'luminate_rate_limit_exceeded_total', help: 'Requests refused by a rate limit, by tenant and limit.', labelNames: ['tenant_id', 'limit'], registers: [this.registry] });
@@ -135,8 +136,9 @@ export class SelfMetrics {
   }
 
   /** The QueryService hook: one call per query with its type, duration and error code. */
-  onQuery = (info: { queryType: QueryType | 'unknown'; ms: number; error?: string }): void => {
+  onQuery = (info: { queryType: QueryType | 'unknown'; ms: number; error?: string; shared?: boolean }): void => {
     this.queryRequests.inc({ query_type: info.queryType });
+    if (info.shared === true) this.queriesShared.inc({ query_type: info.queryType });
     this.queryLatency.observe({ query_type: info.queryType }, info.ms / 1000);
     if (info.error !== undefined) this.queryErrors.inc({ query_type: info.queryType, code: info.error });
   };

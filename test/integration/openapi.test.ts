@@ -42,6 +42,7 @@ const ENDPOINTS = [
   ['get', '/api/v1/dashboards/{id}'],
   ['put', '/api/v1/dashboards/{id}'],
   ['delete', '/api/v1/dashboards/{id}'],
+  ['get', '/api/v1/live'],
 ] as const;
 
 interface OpenApiDoc {
