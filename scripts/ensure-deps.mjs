@@ -17,8 +17,9 @@ if (have !== want || !existsSync('node_modules/.bin/vitest')) {
 }
 
 // Debian packages the integration tests drive as real clients: Prometheus and vmagent (from
-// victoria-metrics) remote-write into Luminate. Installed with apt-get when running as root.
-const packages = { prometheus: 'prometheus', vmagent: 'victoria-metrics' };
+// victoria-metrics) remote-write into Luminate; the browser tests drive Chromium. Installed with
+// apt-get when running as root.
+const packages = { prometheus: 'prometheus', vmagent: 'victoria-metrics', chromium: 'chromium' };
 const onPath = (cmd) => {
   try {
     execSync(`command -v ${cmd}`, { stdio: 'ignore', shell: '/bin/sh' });

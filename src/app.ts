@@ -13,6 +13,7 @@ import { lineRoutes } from './api/lines.js';
 import { exportRoutes } from './api/export.js';
 import { dashboardRoutes } from './api/dashboards.js';
 import { liveRoutes } from './api/live.js';
+import { uiRoutes } from './api/ui.js';
 import { otlpRoutes } from './api/otlp.js';
 import { apiErrors, toLuminateError } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
@@ -115,6 +116,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     const l = config.live;
     await app.register(liveRoutes, { ...routeOptions, coalesceMs: durationMs(l.coalesce_interval), heartbeatMs: durationMs(l.heartbeat_interval), maxStreamsPerTenant: l.max_streams_per_tenant });
   }
+  await app.register(uiRoutes, routeOptions);
   if (config.metrics.enabled) await app.register(selfMetricsRoutes, { ...routeOptions, path: config.metrics.path, requireAuth: config.metrics.require_auth });
   return app;
 }
