@@ -43,5 +43,8 @@ describe('effectiveQuery', () => {
     // A panel's own range wins; a table keeps the single value per group.
     const t = effectiveQuery({ type: 'table', query: { queryType: 'aggregate', metricName: 'm', aggregation: 'avg', timeRange: { relative: '1h' } } }, { relative: '24h' }, {});
     expect(t).toEqual({ queryType: 'aggregate', metricName: 'm', aggregation: 'avg', timeRange: { relative: '1h' } });
+    // Filter rows still being typed are not sent.
+    const blank = effectiveQuery({ type: 'table', query: { queryType: 'range', metricName: 'm', filters: { a: '', b: ['x', ''], c: [''] } } }, undefined, {});
+    expect(blank.filters).toEqual({ b: 'x' });
   });
 });
