@@ -24,7 +24,7 @@ export interface WatchedPage {
   page: Page;
   /** Console errors and uncaught page errors seen so far: a test fails on any. */
   errors: string[];
-  screenshot(name: string): Promise<void>;
+  screenshot: (name: string) => Promise<void>;
 }
 
 /** A 1280×800 page that records every console error and page error. */
