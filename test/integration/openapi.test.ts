@@ -43,6 +43,7 @@ const ENDPOINTS = [
   ['put', '/api/v1/dashboards/{id}'],
   ['delete', '/api/v1/dashboards/{id}'],
   ['get', '/api/v1/live'],
+  ['get', '/api/v1/ui/config'],
 ] as const;
 
 interface OpenApiDoc {
