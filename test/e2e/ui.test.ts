@@ -119,9 +119,12 @@ describe('dashboards', () => {
     await page.getByTestId('dashboard-title-input').fill('Edge fleet (EU)');
     await page.getByTestId('edit-panel').click();
     await page.getByTestId('panel-type').selectOption('table');
+    await page.getByLabel('Panel width').fill('24'); // the keyboard way to resize
     await page.getByTestId('panel-apply').click();
     await page.getByTestId('save-dashboard').click();
     await expect.poll(async () => ((await api('GET', '/api/v1/dashboards/edge-fleet')).json as { dashboard: { title: string } }).dashboard.title).toBe('Edge fleet (EU)');
+    const edited = (await api('GET', '/api/v1/dashboards/edge-fleet')).json as { dashboard: { panels: { type: string; gridPosition: unknown }[] } };
+    expect(edited.dashboard.panels.map((p) => [p.type, p.gridPosition])).toEqual([['table', { x: 0, y: 0, w: 24, h: 4 }]]);
     await page.goto(`${s.url}/#/dashboards/edge-fleet`);
     await page.reload();
     await expect.poll(() => page.locator('[data-testid=rows] tbody tr').count()).toBe(3);

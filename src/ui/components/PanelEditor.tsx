@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { PANEL_TYPES, type Panel, type PanelDisplay } from '../lib/types.js';
+import { GRID_COLUMNS, PANEL_TYPES, type Panel, type PanelDisplay } from '../lib/types.js';
 import { QueryEditor } from './QueryEditor.js';
 import { TimeRangePicker } from './TimeRangePicker.js';
 
@@ -67,6 +67,32 @@ export function PanelEditor({ panel, variables, onApply, onCancel }: Props) {
           </label>
           {p.query.timeRange !== undefined && <TimeRangePicker value={p.query.timeRange} onChange={(timeRange) => setP({ ...p, query: { ...p.query, timeRange } })} />}
         </div>
+        <fieldset>
+          <legend>Position on the 24-column grid (or drag and resize the panel)</legend>
+          <div className="field-row">
+            {(['x', 'y', 'w', 'h'] as const).map((k) => {
+              const g = p.gridPosition ?? { x: 0, y: 0, w: 12, h: 4 };
+              const max = k === 'x' ? GRID_COLUMNS - g.w : k === 'w' ? GRID_COLUMNS - g.x : k === 'y' ? 10_000 : 100;
+              const min = k === 'w' || k === 'h' ? 1 : 0;
+              return (
+                <label key={k} className="field narrow">
+                  <span>{{ x: 'Column', y: 'Row', w: 'Width', h: 'Height' }[k]}</span>
+                  <input
+                    type="number"
+                    min={min}
+                    max={max}
+                    value={g[k]}
+                    aria-label={`Panel ${{ x: 'column', y: 'row', w: 'width', h: 'height' }[k]}`}
+                    onChange={(e) => {
+                      const v = Math.floor(Number(e.target.value));
+                      if (Number.isFinite(v)) setP({ ...p, gridPosition: { ...g, [k]: Math.max(min, Math.min(max, v)) } });
+                    }}
+                  />
+                </label>
+              );
+            })}
+          </div>
+        </fieldset>
         <fieldset>
           <legend>Display</legend>
           <div className="field-row">
