@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { uiDir } from '../../src/api/ui.js';
 
 /** Where screenshots go (git-ignored). */
 export const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
@@ -9,6 +10,7 @@ export const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
 const CHROMIUM = process.env.LUMINATE_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
+  if (uiDir() === null) throw new Error('the web UI is not built (dist/ui): run `npm run build` first (npm test does)');
   try {
     return await chromium.launch({
       executablePath: CHROMIUM,

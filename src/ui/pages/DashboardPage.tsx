@@ -155,7 +155,7 @@ function DashboardView({ initial, startEditing }: { initial: Dashboard; startEdi
           refresh={refresh}
         />
       )}
-      {variables.length > 0 && <VariableBar variables={variables} selection={selection} onChange={setSelection} />}
+      {variables.length > 0 && <VariableBar variables={variables} selection={selection} onChange={(name, values) => setSelection((cur) => ({ ...cur, [name]: values }))} />}
       {live && range.relative === undefined && <p className="muted small">Live mode follows relative time ranges; this dashboard shows a fixed window.</p>}
       {exported !== null && (
         <section className="card" data-testid="export">
@@ -271,11 +271,12 @@ function PanelCard({ panel, range, selection, live, refreshMs, reloadTick, edit,
   );
 }
 
-function VariableBar({ variables, selection, onChange }: { variables: Variable[]; selection: Selection; onChange: (s: Selection) => void }) {
+/** One picker per variable; each sets only its own name, so pickers initialising together do not overwrite each other. */
+function VariableBar({ variables, selection, onChange }: { variables: Variable[]; selection: Selection; onChange: (name: string, values: string[]) => void }) {
   return (
     <div className="variables" data-testid="variables">
       {variables.map((v) => (
-        <VariablePicker key={v.name} variable={v} value={selection[v.name]} onChange={(values) => onChange({ ...selection, [v.name]: values })} />
+        <VariablePicker key={v.name} variable={v} value={selection[v.name]} onChange={(values) => onChange(v.name, values)} />
       ))}
     </div>
   );
