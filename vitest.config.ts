@@ -16,6 +16,8 @@ export default defineConfig({
           isolate: true,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // expect.poll waits for pages and flushes; with two engines busy at once, 1 s (the default) is too short.
+          expect: { poll: { timeout: 10_000 } },
           fileParallelism: true,
           maxWorkers: 2,
           // Unit tests run first; integration files (one engine each) follow, two at a time.

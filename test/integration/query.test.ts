@@ -120,12 +120,12 @@ describe('aggregate', () => {
 describe('aggregate over time (interval)', () => {
   const interval = 60_000;
   /** The series' points cut into epoch-aligned buckets. */
-  function bucketed(xs: Series[]): Map<number, Series[]> {
+  function bucketed(xs: Series[], width = interval): Map<number, Series[]> {
     const out = new Map<number, Series[]>();
     for (const x of xs) {
       const per = new Map<number, [number, number][]>();
       for (const p of x.points) {
-        const b = Math.floor(p[0] / interval) * interval;
+        const b = Math.floor(p[0] / width) * width;
         per.set(b, [...(per.get(b) ?? []), p]);
       }
       for (const [b, points] of per) out.set(b, [...(out.get(b) ?? []), { dims: x.dims, points }]);
@@ -164,7 +164,7 @@ describe('aggregate over time (interval)', () => {
   it('groups per bucket, top-N by the sum of bucket values; limits are errors, never cuts', async () => {
     const r = await query<Extract<QueryResponse, { queryType: 'aggregate' }>>({ queryType: 'aggregate', metricName: 'q_latency', aggregation: 'max', interval: '5m', groupBy: ['customer_id'], limit: 2 });
     const totals = CUSTOMERS.map((c) => {
-      const b = bucketed(latency.filter((x) => x.dims.customer_id === c));
+      const b = bucketed(latency.filter((x) => x.dims.customer_id === c), 300_000);
       return [c, [...b.values()].reduce((a, xs) => a + REFERENCE.max!(xs), 0)] as const;
     }).sort((a, b) => b[1] - a[1]);
     expect([...new Set(r.results.map((p) => p.groupKey.customer_id))]).toEqual(totals.slice(0, 2).map((t) => t[0]));
