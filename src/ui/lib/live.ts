@@ -54,26 +54,13 @@ export function planTail(q: QueryRequest, push: PointsPush): TailPlan | null {
 
 /** The panel's answer with the tail merged in: results in [from, to] replaced, those before the window dropped. */
 export function mergeTail(current: QueryResponse, tail: QueryResponse, plan: TailPlan): QueryResponse {
-  if (plan.whole || current.queryType !== tail.queryType) return tail;
-  const keep = (t: number | undefined) => t === undefined || (t >= plan.windowStart && (t < plan.from || t > plan.to));
-  const fresh = (t: number | undefined) => t === undefined || (t >= plan.from && t <= plan.to);
-  switch (current.queryType) {
-    case 'range': {
-      const t = tail as typeof current;
-      const results = [...current.results.filter((p) => keep(p.timestamp)), ...t.results.filter((p) => fresh(p.timestamp))].sort((a, b) => a.timestamp - b.timestamp);
-      return { ...current, results, executionTimeMs: tail.executionTimeMs };
-    }
-    case 'rate': {
-      const t = tail as typeof current;
-      const results = [...current.results.filter((p) => keep(p.timestamp)), ...t.results.filter((p) => fresh(p.timestamp))];
-      return { ...current, results, executionTimeMs: tail.executionTimeMs };
-    }
-    case 'aggregate': {
-      const t = tail as typeof current;
-      const results = [...current.results.filter((p) => keep(p.timestamp)), ...t.results.filter((p) => fresh(p.timestamp))];
-      return { ...current, results, executionTimeMs: tail.executionTimeMs };
-    }
-    case 'listDimensionValues':
-      return tail;
-  }
+  if (plan.whole || current.queryType !== tail.queryType || current.queryType === 'listDimensionValues') return tail;
+  // Range points, rate points and bucketed aggregate points all carry a timestamp: one rule for the three.
+  type Timed = { timestamp?: number };
+  const keep = (p: Timed) => p.timestamp === undefined || (p.timestamp >= plan.windowStart && (p.timestamp < plan.from || p.timestamp > plan.to));
+  const fresh = (p: Timed) => p.timestamp === undefined || (p.timestamp >= plan.from && p.timestamp <= plan.to);
+  const results = [...(current.results as Timed[]).filter(keep), ...(tail.results as Timed[]).filter(fresh)];
+  // Range answers are in time order; rate and aggregate answers stay grouped (rank, then time).
+  if (current.queryType === 'range') results.sort((a, b) => a.timestamp! - b.timestamp!);
+  return { ...current, results, executionTimeMs: tail.executionTimeMs } as QueryResponse;
 }
