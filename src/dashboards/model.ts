@@ -1,6 +1,6 @@
 import { defineErrors, LuminateError } from '../errors.js';
 import { NAME_PATTERN } from '../ingest/index.js';
-import { DEFAULT_QUERY_LIMITS, parseQuery } from '../query/model.js';
+import { DEFAULT_QUERY_LIMITS, parseQuery, type QueryLimits } from '../query/model.js';
 import { parseDuration } from '../query/time.js';
 import { GRID_COLUMNS, PANEL_TYPES, type Dashboard, type Panel, type Variable } from './types.js';
 
@@ -15,6 +15,11 @@ export const MAX_PANELS = 100;
 export const MAX_VARIABLES = 20;
 const MAX_TAGS = 20;
 const MAX_OPTIONS = 1_000;
+/**
+ * Dashboard queries are checked for shape only: limits that depend on the clock or on the time
+ * range picked when the dashboard is viewed (range length, bucket count, groups) are the query's.
+ */
+const SHAPE_ONLY: QueryLimits = { ...DEFAULT_QUERY_LIMITS, maxRangeMs: Number.MAX_SAFE_INTEGER, maxResultPoints: Number.MAX_SAFE_INTEGER, maxGroups: Number.MAX_SAFE_INTEGER };
 
 function invalid(message: string, field: string, received?: unknown): never {
   throw dashboardErrors.create('INVALID_DASHBOARD', `${field}: ${message}`, received === undefined ? { field } : { field, received });
@@ -92,9 +97,9 @@ export function parseDashboard(body: unknown, opts: { requireId: boolean }): Das
 function checkTimeRange(v: unknown, at: string): void {
   if (!isObject(v)) invalid('must be an object with relative, or start and end', at);
   only(v, ['relative', 'start', 'end'], at);
-  // The query API's own rules, checked against a fixed clock; only the shape matters here.
+  // The query API's own rules decide; only the shape matters here.
   try {
-    parseQuery({ queryType: 'range', metricName: 'x', timeRange: v }, 'default', { ...DEFAULT_QUERY_LIMITS, maxRangeMs: Number.MAX_SAFE_INTEGER }, 0);
+    parseQuery({ queryType: 'range', metricName: 'x', timeRange: v }, 'default', SHAPE_ONLY, Date.now());
   } catch (err) {
     if (err instanceof LuminateError) invalid(err.message, at);
     throw err;
@@ -191,14 +196,10 @@ function checkDisplay(d: unknown, at: string): void {
   }
 }
 
-/**
- * A panel or variable query must be a valid JSON query: the query API's own parser decides.
- * Only its shape matters here; limits that depend on the clock or the time range picked when the
- * dashboard is viewed (range length, bucket count) are left to the query.
- */
+/** A panel or variable query must be a valid JSON query: the query API's own parser decides. */
 function validateQuery(q: Record<string, unknown>, at: string): void {
   try {
-    parseQuery(q, 'default', { ...DEFAULT_QUERY_LIMITS, maxRangeMs: Number.MAX_SAFE_INTEGER, maxResultPoints: Number.MAX_SAFE_INTEGER, maxGroups: Number.MAX_SAFE_INTEGER }, Date.now());
+    parseQuery(q, 'default', SHAPE_ONLY, Date.now());
   } catch (err) {
     if (err instanceof LuminateError) {
       const field = typeof err.details.field === 'string' ? `${at}.${err.details.field}` : at;

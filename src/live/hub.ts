@@ -62,13 +62,6 @@ export class LiveHub {
     };
   }
 
-  /** Open subscriptions (streams × metrics). */
-  get subscriptions(): number {
-    let n = 0;
-    for (const t of this.#topics.values()) n += t.subscribers.size;
-    return n;
-  }
-
   close(): void {
     this.#unsubscribe();
     for (const t of this.#topics.values()) clearTimeout(t.timer);

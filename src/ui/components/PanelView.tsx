@@ -10,11 +10,6 @@ interface Props {
   display?: PanelDisplay | undefined;
 }
 
-/** Counts the e2e tests (and curious users) read off a panel. */
-export function pointsOf(r: QueryResponse): number {
-  return r.results.length;
-}
-
 /** A query answer drawn as a panel type: chart, table, gauge or bars. */
 export function PanelView({ type, response, metric, display }: Props) {
   if (response.results.length === 0) return <Empty text="No data in this time range." />;
