@@ -49,10 +49,12 @@ export interface Luminate {
   deleteBefore(tenant: string, metric: string, before: number): Promise<number>;
   /** `admit` is called with the valid point count before storing (rate limits); it may throw. */
   write(body: unknown, tenant?: string, admit?: Admit): Promise<WriteResult>;
-  /** A write of series with many samples each (Prometheus remote write). */
+  /** A write of series with many samples each (OTLP, the line protocols). */
   writeSeries(list: readonly SeriesSamples[], tenant?: string, admit?: Admit): Promise<WriteResult>;
   /** A write from the raw JSON bytes of a request (the HTTP path). */
   writeBytes(body: Buffer, tenant?: string, admit?: Admit): Promise<WriteResult>;
+  /** A Prometheus remote-write request from its decompressed protobuf bytes. */
+  writeRemoteWrite(raw: Buffer, tenant?: string, admit?: Admit): Promise<WriteResult>;
   query(body: unknown, tenant?: string): Promise<QueryResponse>;
   listMetrics(tenant?: string): Promise<string[]>;
   listDimensions(metric: string, tenant?: string): Promise<string[]>;
@@ -237,6 +239,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
     writeSeries: (list, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeSeries(list, tenant, admit)),
     writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),
+    writeRemoteWrite: (raw, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeRemoteWrite(raw, tenant, admit)),
     query: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeQuery(() => querier.query(body, tenant)),
     listMetrics: (tenant = DEFAULT_TENANT) => querier.listMetrics(tenant),
     listDimensions: (metric, tenant = DEFAULT_TENANT) => querier.listDimensions(tenant, metric),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import snappy from 'snappyjs';
 import { LuminateError } from '../errors.js';
-import { decodeWriteRequest, ingestErrors, sharedCode } from '../ingest/index.js';
+import { ingestErrors, sharedCode } from '../ingest/index.js';
 import { apiErrors } from './errors.js';
 import { writeLimits } from './rate-limit.js';
 import { ErrorEnvelope, authErrors } from './schemas.js';
@@ -40,9 +40,8 @@ export const promRoutes: FastifyPluginAsync<RouteOptions & { maxDecodedBytes: nu
       const tenant = tenantOf(req);
       try {
         const raw = uncompress(req.body as Buffer, maxDecodedBytes);
-        const decoded = decodeWriteRequest(raw);
         const admit = limits.admit(reply, tenant);
-        const result = await luminate.writeSeries(decoded.series, tenant, admit);
+        const result = await luminate.writeRemoteWrite(raw, tenant, admit);
         if (result.rejected > 0) {
           const first = result.errors[0]!;
           if (result.accepted === 0) {

@@ -3,6 +3,8 @@ import { commonErrors } from '../errors.js';
 import type { CardinalityGuard, CardinalitySession, CardinalityWarning } from './cardinality.js';
 import { ingestErrors, sharedCode } from './errors.js';
 import { fastResolve } from './fast-batch.js';
+import { fastRemoteWrite } from './fast-remote-write.js';
+import { decodeWriteRequest } from './remote-write.js';
 import { resolveSeries, resolveWriteBody, type ResolveOptions, type Resolved, type SeriesSamples } from './resolve.js';
 import type { SeriesCache } from './series-cache.js';
 import type { PointError, ValidationLimits, WriteBatch } from './types.js';
@@ -93,15 +95,31 @@ export class Acceptor {
    */
   async writeSeries(list: readonly SeriesSamples[], tenant: string, admit?: Admit): Promise<WriteResult> {
     const session = this.#o.cardinality?.session(tenant);
+    return this.#guarded(session, () => this.#writeSeries(list, tenant, admit, session));
+  }
+
+  /**
+   * A Prometheus remote-write request from its decompressed protobuf bytes: the byte-level lane
+   * when every sample is valid, else `decodeWriteRequest` and the series path (which reports each
+   * error; a malformed protobuf throws INVALID_PAYLOAD). Answers like `writeSeries`.
+   */
+  async writeRemoteWrite(raw: Buffer, tenant: string, admit?: Admit): Promise<WriteResult> {
+    const session = this.#o.cardinality?.session(tenant);
     return this.#guarded(session, () => {
-      const { batch, errors } = resolveSeries(list, this.#options(tenant, session));
-      if (batch.points === 0 && errors.length > 0) {
-        // Nothing to store: the series it counted were never written.
-        session?.rollback();
-        return Promise.resolve(this.#result(0, errors, session));
-      }
-      return this.#store(batch, errors, admit, session);
+      const fast = fastRemoteWrite(raw, { ...this.#options(tenant, session), scratch: this.#scratch });
+      if (fast !== null) return this.#store(fast.batch, [], admit, session);
+      return this.#writeSeries(decodeWriteRequest(raw).series, tenant, admit, session);
     });
+  }
+
+  #writeSeries(list: readonly SeriesSamples[], tenant: string, admit: Admit | undefined, session: CardinalitySession | undefined): Promise<WriteResult> {
+    const { batch, errors } = resolveSeries(list, this.#options(tenant, session));
+    if (batch.points === 0 && errors.length > 0) {
+      // Nothing to store: the series it counted were never written.
+      session?.rollback();
+      return Promise.resolve(this.#result(0, errors, session));
+    }
+    return this.#store(batch, errors, admit, session);
   }
 
   async #write(body: unknown, tenant: string, admit: Admit | undefined, session: CardinalitySession | undefined): Promise<WriteResult> {

@@ -3,7 +3,8 @@
  * kept apart from the decoder under test (src/ingest/remote-write.ts).
  */
 export interface EncodedSeries {
-  labels: Record<string, string>;
+  /** An object is sent sorted by name, as Prometheus does; pairs are sent as given (any order, repeats). */
+  labels: Record<string, string> | [string, string][];
   /** [timestamp ms, value]; 'stale' is Prometheus' staleness marker. */
   samples: [number, number | 'stale'][];
   /** Adds an exemplar (field 3), which receivers may ignore. */
@@ -35,9 +36,8 @@ export function encodeWriteRequest(series: EncodedSeries[]): Buffer {
   return Buffer.concat(
     series.map((s) => {
       // Remote write sends labels sorted by name.
-      const labels = Object.keys(s.labels)
-        .sort()
-        .map((k) => bytesField(1, Buffer.concat([bytesField(1, Buffer.from(k)), bytesField(2, Buffer.from(s.labels[k]!))])));
+      const pairs = Array.isArray(s.labels) ? s.labels : Object.keys(s.labels).sort().map((k) => [k, (s.labels as Record<string, string>)[k]!] as const);
+      const labels = pairs.map(([k, v]) => bytesField(1, Buffer.concat([bytesField(1, Buffer.from(k)), bytesField(2, Buffer.from(v))])));
       const samples = s.samples.map(([ts, v]) => bytesField(2, sample(ts, v)));
       const exemplar = s.exemplar ? [bytesField(3, Buffer.concat([bytesField(1, bytesField(1, Buffer.from('trace_id'))), Buffer.from([...field(2, 1), 0, 0, 0, 0, 0, 0, 0xf0, 0x3f])]))] : [];
       return bytesField(1, Buffer.concat([...labels, ...samples, ...exemplar]));
