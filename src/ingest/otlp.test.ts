@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMetricsRequest, metricsRequest } from '../../test/helpers/otlp.js';
+import { encodeMetricsRequest, metricsRequest, nanos } from '../../test/helpers/otlp.js';
 import { LuminateError } from '../errors.js';
 import { decodeOtlpJson, decodeOtlpProtobuf, type OtlpOptions } from './otlp.js';
 
@@ -22,6 +22,13 @@ const expected = [
   { name: 'rpc_duration', dimensions: { ...base, quantile: '0.99' }, timestamps: [MS], values: [5] },
   { name: 'rpc_duration_sum', dimensions: base, timestamps: [MS], values: [10] },
   { name: 'rpc_duration_count', dimensions: base, timestamps: [MS], values: [4] },
+  { name: 'exp_hist_bucket', dimensions: { ...base, le: '-1' }, timestamps: [MS], values: [1] },
+  { name: 'exp_hist_bucket', dimensions: { ...base, le: '0' }, timestamps: [MS], values: [2] },
+  { name: 'exp_hist_bucket', dimensions: { ...base, le: '1' }, timestamps: [MS], values: [3] },
+  { name: 'exp_hist_bucket', dimensions: { ...base, le: String(Math.SQRT2) }, timestamps: [MS], values: [5] },
+  { name: 'exp_hist_bucket', dimensions: { ...base, le: '+Inf' }, timestamps: [MS], values: [5] },
+  { name: 'exp_hist_sum', dimensions: base, timestamps: [MS], values: [3.5] },
+  { name: 'exp_hist_count', dimensions: base, timestamps: [MS], values: [5] },
 ];
 
 describe('OTLP metrics', () => {
@@ -32,12 +39,30 @@ describe('OTLP metrics', () => {
     for (const d of [fromProto, fromJson]) {
       expect(d.series).toEqual(expected);
       expect(d.rejected).toBe(1);
-      expect(d.firstRejection).toMatch(/exp\.hist: exponential histograms/);
+      expect(d.firstRejection).toMatch(/exp\.bad: exponential histogram scale 21 is outside \[-10, 20\]/);
+      expect(d.metrics).toContainEqual({ name: 'exp_hist_bucket', type: 'histogram', unit: '', description: '' });
+      expect(d.metrics).toContainEqual({ name: 'exp_hist_sum', type: 'counter', unit: 's', description: '' });
       expect(d.metrics).toContainEqual({ name: 'http_server_requests', type: 'counter', unit: '1', description: 'Requests' });
       expect(d.metrics).toContainEqual({ name: 'jobs_done', type: 'gauge', unit: '', description: '' });
       expect(d.metrics).toContainEqual({ name: 'latency_bucket', type: 'histogram', unit: '', description: '' });
       expect(d.metrics).toContainEqual({ name: 'latency_sum', type: 'counter', unit: 'ms', description: '' });
     }
+  });
+
+  it('maps exponential buckets at every scale to exact cumulative bounds', () => {
+    const point = (scale: number, offset: number, counts: string[]) => ({
+      resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'h', exponentialHistogram: { aggregationTemporality: 1, dataPoints: [{ timeUnixNano: nanos(MS), count: '9', scale, positive: { offset, bucketCounts: counts } }] } }] }] }],
+    });
+    const les = (req: object) => {
+      const fromProto = decodeOtlpProtobuf(encodeMetricsRequest(req), opts).series;
+      expect(decodeOtlpJson(req, opts).series).toEqual(fromProto);
+      return fromProto.filter((s) => s.name === 'h_bucket').map((s) => [s.dimensions.le, s.values[0]]);
+    };
+    // scale 0: base 2, bucket i = (2^i, 2^(i+1)]; scale -2: base 16; scale 3: base 2^(1/8).
+    expect(les(point(0, 2, ['1', '0', '3']))).toEqual([['8', 1], ['16', 1], ['32', 4], ['+Inf', 9]]);
+    expect(les(point(-2, -1, ['2', '4']))).toEqual([['1', 2], ['16', 6], ['+Inf', 9]]);
+    expect(les(point(3, 8, ['5']))).toEqual([[String(2 ** (9 / 8)), 5], ['+Inf', 9]]);
+    expect(les(point(0, -3, []))).toEqual([['+Inf', 9]]);
   });
 
   it('reads nanosecond times exactly to the millisecond, and stamps points without one', () => {

@@ -11,8 +11,12 @@ import type { SeriesSamples } from './resolve.js';
  *   them; delta sums are stored as the deltas they are, so `sum` over time gives totals);
  * - histogram → `<name>_bucket{le}` (cumulative bucket counts, `le="+Inf"` = count), `<name>_sum`,
  *   `<name>_count`, as Prometheus exposes it;
- * - summary → `<name>{quantile}`, `<name>_sum`, `<name>_count`;
- * - exponential histograms are not stored yet: their points are counted as rejected.
+ * - exponential histogram → the same `_bucket{le}` / `_sum` / `_count` series: each bucket the
+ *   sender sent becomes a cumulative `le` bucket at its upper bound (base^(index+1) with
+ *   base = 2^(2^-scale); negative buckets at −base^index, the zero bucket at its threshold), so
+ *   `histogram_quantile`-style estimates work on both kinds alike; a scale outside [-10, 20] is
+ *   counted as rejected;
+ * - summary → `<name>{quantile}`, `<name>_sum`, `<name>_count`.
  *
  * Names and attribute keys become identifiers (dots and other characters → `_`:
  * `http.server.duration` → `http_server_duration`). Point attributes are dimensions; resource and
@@ -32,7 +36,22 @@ interface Point {
   bucketCounts: number[];
   bounds: number[];
   quantiles: [q: number, v: number][];
+  /** Exponential histograms. */
+  scale: number;
+  zeroCount: number;
+  zeroThreshold: number;
+  positive: ExpBuckets;
+  negative: ExpBuckets;
 }
+
+interface ExpBuckets {
+  offset: number;
+  counts: number[];
+}
+
+/** The scales the OTLP specification allows (base 2^(2^-scale)). */
+const MIN_SCALE = -10;
+const MAX_SCALE = 20;
 
 const enum Kind {
   None,
@@ -81,7 +100,7 @@ export interface OtlpMetricInfo {
 
 export interface OtlpDecoded {
   series: SeriesSamples[];
-  /** Data points refused before the write path (exponential histograms); with the first reason. */
+  /** Data points refused before the write path (exponential histograms of an unknown scale); with the first reason. */
   rejected: number;
   firstRejection: string | null;
   /** Every metric of the request with its declared type, unit and description. */
@@ -191,7 +210,24 @@ const readFixed64 = (r: Reader) => r.fixed64();
 const readDouble = (r: Reader) => r.double();
 
 function emptyPoint(): Point {
-  return { attrs: [], timeMs: 0, flags: 0, value: 0, count: 0, sum: undefined, bucketCounts: [], bounds: [], quantiles: [] };
+  return { attrs: [], timeMs: 0, flags: 0, value: 0, count: 0, sum: undefined, bucketCounts: [], bounds: [], quantiles: [], scale: 0, zeroCount: 0, zeroThreshold: 0, positive: { offset: 0, counts: [] }, negative: { offset: 0, counts: [] } };
+}
+
+const zigzag = (n: number) => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);
+
+/** ExponentialHistogramDataPoint.Buckets { sint32 offset = 1; repeated uint64 bucket_counts = 2; } */
+function expBucketsProto(r: Reader): ExpBuckets {
+  const b: ExpBuckets = { offset: 0, counts: [] };
+  while (r.more) {
+    const tag = r.tag();
+    if (tag === ((1 << 3) | 0)) b.offset = zigzag(r.varint());
+    else if (tag === ((2 << 3) | 0)) b.counts.push(r.varint());
+    else if (tag === ((2 << 3) | 2)) {
+      const m = r.message();
+      while (m.more) b.counts.push(m.varint());
+    } else r.skip(tag & 7);
+  }
+  return b;
 }
 
 /** NumberDataPoint, HistogramDataPoint or SummaryDataPoint: the field numbers differ per kind. */
@@ -214,6 +250,11 @@ function pointProto(r: Reader, kind: Kind): Point {
     else if (field === 5 && wire === 1) p.sum = r.double();
     else if (kind === Kind.Histogram && field === 6) repeated64(r, tag, p.bucketCounts, readFixed64);
     else if (kind === Kind.Histogram && field === 7) repeated64(r, tag, p.bounds, readDouble);
+    else if (kind === Kind.ExpHistogram && field === 6 && wire === 0) p.scale = zigzag(r.varint());
+    else if (kind === Kind.ExpHistogram && field === 7 && wire === 1) p.zeroCount = r.fixed64();
+    else if (kind === Kind.ExpHistogram && field === 8 && wire === 2) p.positive = expBucketsProto(r.message());
+    else if (kind === Kind.ExpHistogram && field === 9 && wire === 2) p.negative = expBucketsProto(r.message());
+    else if (kind === Kind.ExpHistogram && field === 14 && wire === 1) p.zeroThreshold = r.double();
     else if (kind === Kind.Summary && field === 6 && wire === 2) {
       const q = r.message();
       let quantile = 0;
@@ -385,6 +426,12 @@ function pointJson(p: unknown, kind: Kind, where: string): Point {
   if (kind === Kind.Histogram) {
     out.bucketCounts = arrayAt(p, 'bucketCounts', where).map((c, i) => num(c, `${where}.bucketCounts[${i}]`));
     out.bounds = arrayAt(p, 'explicitBounds', where).map((c, i) => num(c, `${where}.explicitBounds[${i}]`));
+  } else if (kind === Kind.ExpHistogram) {
+    if (p.scale !== undefined) out.scale = num(p.scale, `${where}.scale`);
+    if (p.zeroCount !== undefined) out.zeroCount = num(p.zeroCount, `${where}.zeroCount`);
+    if (p.zeroThreshold !== undefined) out.zeroThreshold = num(p.zeroThreshold, `${where}.zeroThreshold`);
+    out.positive = expBucketsJson(p, 'positive', where);
+    out.negative = expBucketsJson(p, 'negative', where);
   } else if (kind === Kind.Summary) {
     out.quantiles = arrayAt(p, 'quantileValues', where).map((q, i) => {
       if (!isObject(q)) throw invalid(`${where}.quantileValues[${i}] must be an object`);
@@ -392,6 +439,15 @@ function pointJson(p: unknown, kind: Kind, where: string): Point {
     });
   }
   return out;
+}
+
+function expBucketsJson(p: Json, key: string, where: string): ExpBuckets {
+  const b = objectAt(p, key, where);
+  if (b === undefined) return { offset: 0, counts: [] };
+  return {
+    offset: b.offset === undefined ? 0 : num(b.offset, `${where}.${key}.offset`),
+    counts: arrayAt(b, 'bucketCounts', `${where}.${key}`).map((c, i) => num(c, `${where}.${key}.bucketCounts[${i}]`)),
+  };
 }
 
 const KIND_OF_KEY: [string, Kind][] = [
@@ -447,6 +503,33 @@ function formatBound(v: number): string {
   return v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v);
 }
 
+/**
+ * An exponential histogram's buckets as ascending (upper bound, cumulative count) pairs: negative
+ * buckets from the most negative (index i holds values in [−base^(i+1), −base^i)), the zero bucket
+ * (|v| ≤ zero_threshold) when it holds any, then positive buckets (index i: (base^i, base^(i+1)]).
+ */
+function expCumulative(p: Point): [le: number, cumulative: number][] {
+  // base^i = 2^(i·2^-scale); for scale ≤ 0 the exponent is an integer and the bound exact.
+  const bound = (i: number) => 2 ** (i / 2 ** p.scale);
+  const out: [number, number][] = [];
+  let cumulative = 0;
+  const neg = p.negative;
+  for (let k = neg.counts.length - 1; k >= 0; k--) {
+    cumulative += neg.counts[k]!;
+    out.push([-bound(neg.offset + k), cumulative]);
+  }
+  if (p.zeroCount > 0) {
+    cumulative += p.zeroCount;
+    out.push([p.zeroThreshold, cumulative]);
+  }
+  const pos = p.positive;
+  for (let k = 0; k < pos.counts.length; k++) {
+    cumulative += pos.counts[k]!;
+    out.push([bound(pos.offset + k + 1), cumulative]);
+  }
+  return out;
+}
+
 function allowed(attrs: Attr[], patterns: readonly string[], into: Map<string, string>): void {
   if (patterns.length === 0) return;
   for (const [k, v] of attrs) if (v !== '' && patterns.some((p) => globMatches(p, k))) into.set(sanitizeName(k), v);
@@ -464,17 +547,12 @@ function toSeries(request: ResourceMetrics[], opts: OtlpOptions): OtlpDecoded {
       allowed(scope.attrs, opts.scopeAttributes, base);
       for (const m of scope.metrics) {
         const name = sanitizeName(m.name);
-        if (m.kind === Kind.ExpHistogram) {
-          rejected += m.points.length;
-          firstRejection ??= `${m.name}: exponential histograms are not supported; configure explicit-bucket histograms`;
-          continue;
-        }
         if (m.kind === Kind.None) continue;
         // Declared per stored name: a histogram's _bucket series are the histogram, its _sum and
         // _count counters (when cumulative), as a Prometheus scrape would describe them.
         const counter = m.temporality === 2 ? 'counter' : 'gauge';
         const declare = (suffix: string, type: OtlpMetricInfo['type'], unit: string) => metrics.push({ name: name + suffix, type, unit, description: m.description });
-        if (m.kind === Kind.Histogram) {
+        if (m.kind === Kind.Histogram || m.kind === Kind.ExpHistogram) {
           declare('_bucket', 'histogram', '');
           declare('_sum', counter, m.unit);
           declare('_count', counter, '');
@@ -485,6 +563,11 @@ function toSeries(request: ResourceMetrics[], opts: OtlpOptions): OtlpDecoded {
         } else declare('', m.kind === Kind.Sum && m.monotonic && m.temporality === 2 ? 'counter' : 'gauge', m.unit);
         for (const p of m.points) {
           if ((p.flags & 1) !== 0) continue; // FLAG_NO_RECORDED_VALUE
+          if (m.kind === Kind.ExpHistogram && !(Number.isInteger(p.scale) && p.scale >= MIN_SCALE && p.scale <= MAX_SCALE)) {
+            rejected++;
+            firstRejection ??= `${m.name}: exponential histogram scale ${p.scale} is outside [${MIN_SCALE}, ${MAX_SCALE}]`;
+            continue;
+          }
           const dims = new Map(base);
           for (const [k, v] of p.attrs) if (v !== '') dims.set(sanitizeName(k), v);
           const ts = p.timeMs === 0 ? opts.now : p.timeMs;
@@ -501,6 +584,11 @@ function toSeries(request: ResourceMetrics[], opts: OtlpOptions): OtlpDecoded {
               cumulative += p.bucketCounts[i]!;
               push(`${name}_bucket`, cumulative, ['le', formatBound(p.bounds[i]!)]);
             }
+            push(`${name}_bucket`, p.count, ['le', '+Inf']);
+            if (p.sum !== undefined) push(`${name}_sum`, p.sum);
+            push(`${name}_count`, p.count);
+          } else if (m.kind === Kind.ExpHistogram) {
+            for (const [le, cumulative] of expCumulative(p)) push(`${name}_bucket`, cumulative, ['le', formatBound(le)]);
             push(`${name}_bucket`, p.count, ['le', '+Inf']);
             if (p.sum !== undefined) push(`${name}_sum`, p.sum);
             push(`${name}_count`, p.count);

@@ -33,7 +33,11 @@ message Summary { repeated SummaryDataPoint data_points = 1; }
 message Exemplar { repeated KeyValue filtered_attributes = 7; fixed64 time_unix_nano = 2; oneof value { double as_double = 3; sfixed64 as_int = 6; } bytes span_id = 4; bytes trace_id = 5; }
 message NumberDataPoint { repeated KeyValue attributes = 7; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3; oneof value { double as_double = 4; sfixed64 as_int = 6; } repeated Exemplar exemplars = 5; uint32 flags = 8; }
 message HistogramDataPoint { repeated KeyValue attributes = 9; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3; fixed64 count = 4; optional double sum = 5; repeated fixed64 bucket_counts = 6; repeated double explicit_bounds = 7; repeated Exemplar exemplars = 8; uint32 flags = 10; optional double min = 11; optional double max = 12; }
-message ExponentialHistogramDataPoint { repeated KeyValue attributes = 1; fixed64 time_unix_nano = 3; fixed64 count = 4; }
+message ExponentialHistogramDataPoint {
+  repeated KeyValue attributes = 1; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3; fixed64 count = 4; optional double sum = 5; sint32 scale = 6; fixed64 zero_count = 7;
+  Buckets positive = 8; Buckets negative = 9; uint32 flags = 10; repeated Exemplar exemplars = 11; optional double min = 12; optional double max = 13; double zero_threshold = 14;
+  message Buckets { sint32 offset = 1; repeated uint64 bucket_counts = 2; }
+}
 message SummaryDataPoint { repeated KeyValue attributes = 7; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3; fixed64 count = 4; double sum = 5; repeated ValueAtQuantile quantile_values = 6; uint32 flags = 8; message ValueAtQuantile { double quantile = 1; double value = 2; } }
 `;
 
@@ -67,7 +71,16 @@ export function metricsRequest(ms: number) {
               { name: 'latency', unit: 'ms', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: t, count: '6', sum: 120.5, bucketCounts: ['1', '2', '3'], explicitBounds: [10, 100] }] } },
               { name: 'rpc.duration', summary: { dataPoints: [{ timeUnixNano: t, count: '4', sum: 10, quantileValues: [{ quantile: 0.5, value: 2 }, { quantile: 0.99, value: 5 }] }] } },
               { name: 'skipped', gauge: { dataPoints: [{ timeUnixNano: t, asDouble: 1, flags: 1 }] } },
-              { name: 'exp.hist', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: t, count: '1' }] } },
+              // Scale 1 (base √2): negative bucket 0 = [-√2, -1), zero bucket, positive buckets -1 = (√½, 1] and 0 = (1, √2].
+              {
+                name: 'exp.hist',
+                unit: 's',
+                exponentialHistogram: {
+                  aggregationTemporality: 2,
+                  dataPoints: [{ timeUnixNano: t, count: '5', sum: 3.5, scale: 1, zeroCount: '1', zeroThreshold: 0, positive: { offset: -1, bucketCounts: ['1', '2'] }, negative: { offset: 0, bucketCounts: ['1'] }, min: -1.2, max: 1.3 }],
+                },
+              },
+              { name: 'exp.bad', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: t, count: '1', scale: 21 }] } },
             ],
           },
         ],

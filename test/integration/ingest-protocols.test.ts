@@ -211,7 +211,7 @@ describe('OTLP/HTTP metrics', () => {
     expect(r.headers.get('content-type')).toMatch(/application\/x-protobuf/);
     const resp = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(r.bytes), { longs: Number }) as { partialSuccess: { rejectedDataPoints: number; errorMessage: string } };
     expect(resp.partialSuccess.rejectedDataPoints).toBe(1);
-    expect(resp.partialSuccess.errorMessage).toMatch(/exponential/);
+    expect(resp.partialSuccess.errorMessage).toMatch(/exp\.bad: exponential histogram scale 21/);
 
     const svc = { deployment_environment: 'prod', service_name: 'checkout' };
     const dims = (extra: Record<string, string> = {}) => JSON.stringify(Object.fromEntries(Object.entries({ ...svc, ...extra }).sort()));
@@ -232,6 +232,16 @@ describe('OTLP/HTTP metrics', () => {
       ['0.99', 5],
     ]);
     expect(await pointsOf('skipped')).toEqual([]);
+    // The exponential histogram as cumulative le buckets (scale 1: base √2).
+    expect((await pointsOf('exp_hist_bucket')).map((p) => [(JSON.parse(p[0]) as Record<string, string>).le!, p[2]]).sort((a, b) => Number(a[1]) - Number(b[1]) || Number(a[0] === '+Inf') - Number(b[0] === '+Inf'))).toEqual([
+      ['-1', 1],
+      ['0', 2],
+      ['1', 3],
+      [String(Math.SQRT2), 5],
+      ['+Inf', 5],
+    ]);
+    expect(await pointsOf('exp_hist_count')).toEqual([[dims(), ms, 5]]);
+    expect(await pointsOf('exp_bad_bucket')).toEqual([]);
 
     // Declared types, units and descriptions reach discovery.
     const details = (await get('/api/v1/metrics?details=true')).json() as { name: string; type: string | null; unit: string; description: string }[];
