@@ -8,10 +8,15 @@
  *
  *   npm run bench -- [--series 1000000] [--points 10000000] [--concurrency 8] [--batch 10000]
  *                    [--runs 5] [--seed 42] [--data-dir DIR] [--settle 20] [--node-arg=--cpu-prof]
- *                    [--protocol json|remote-write]
+ *                    [--protocol json|remote-write] [--compare victoria-metrics] [--repeat N]
  *
  * `--protocol remote-write` sends the same workload as Prometheus remote write (snappy protobuf,
  * one sample per series per request, as Prometheus batches it) to POST /api/v1/prom/write.
+ *
+ * `--compare victoria-metrics` (implies remote write) runs the same bodies and the same four
+ * queries (in PromQL, bench/victoria.ts) against Debian's `victoria-metrics` in the same sitting,
+ * alternating Luminate and VictoriaMetrics `--repeat` times (default 3 when comparing), and
+ * reports medians and Luminate/VictoriaMetrics ratios.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -21,6 +26,7 @@ import snappy from 'snappyjs';
 import { encodeWriteRequest } from '../test/helpers/remote-write.js';
 import { spawnServer } from '../test/helpers/server.js';
 import { createEngine } from '../src/storage/index.js';
+import { directoryBytes, forceFlush, promQueries, runPromQuery, startVictoria } from './victoria.js';
 import { batches, customersFor, seriesDims } from './workload.js';
 
 const { values: args } = parseArgs({
@@ -35,11 +41,20 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '20' },
     /** Extra node flags for the server, e.g. --node-arg=--cpu-prof (profiling). */
     'node-arg': { type: 'string', multiple: true, default: [] },
-    protocol: { type: 'string', default: 'json' },
+    protocol: { type: 'string' },
+    compare: { type: 'string' },
+    repeat: { type: 'string' },
   },
 });
-if (args.protocol !== 'json' && args.protocol !== 'remote-write') throw new Error(`--protocol must be json or remote-write, not ${args.protocol}`);
-const REMOTE_WRITE = args.protocol === 'remote-write';
+if (args.compare !== undefined && args.compare !== 'victoria-metrics') throw new Error(`--compare takes victoria-metrics, not ${args.compare}`);
+const COMPARE = args.compare !== undefined;
+const PROTOCOL = args.protocol ?? (COMPARE ? 'remote-write' : 'json');
+if (PROTOCOL !== 'json' && PROTOCOL !== 'remote-write') throw new Error(`--protocol must be json or remote-write, not ${PROTOCOL}`);
+// Same data, same protocol: VictoriaMetrics is sent remote write, so Luminate is too.
+if (COMPARE && PROTOCOL !== 'remote-write') throw new Error('--compare victoria-metrics sends both servers Prometheus remote write; drop --protocol json');
+const REPEAT = Number(args.repeat ?? (COMPARE ? 3 : 1));
+if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error(`--repeat must be a positive integer, not ${args.repeat}`);
+const REMOTE_WRITE = PROTOCOL === 'remote-write';
 const WRITE_PATH = REMOTE_WRITE ? '/api/v1/prom/write' : '/api/v1/write';
 const WRITE_HEADERS: Record<string, string> = REMOTE_WRITE
   ? { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' }
@@ -86,31 +101,32 @@ function threadCpu(pid: number): Map<string, number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function main(): Promise<void> {
-  log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-  log(`workload: ${SERIES.toLocaleString()} series, ${POINTS.toLocaleString()} points, batches of ${args.batch}, ${CONCURRENCY} concurrent clients, seed ${args.seed}, protocol ${args.protocol}`);
+interface IngestFigures {
+  seconds: number;
+  pointsPerSecond: number;
+  cpuSecondsPerMillion: number;
+  clientCpuSeconds: number;
+  retries: number;
+}
 
-  const dataDir = args['data-dir'] ?? mkdtempSync(join(tmpdir(), 'lm-bench-'));
-  const server = await spawnServer(['--data-dir', dataDir], { LUMINATE_LOGGING_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }, args['node-arg']);
-  const pid = server.child.pid!;
-  log(`server pid ${pid} at ${server.url}, data in ${dataDir}`);
+interface QueryFigures {
+  medianMs: number;
+  runsMs: number[];
+  results: number;
+}
 
-  // Pre-generate every body before the clock starts: the client must not compete with the server.
-  const start = Date.now() - 56 * 60_000;
-  const bodies: Buffer[] = [];
-  let total = 0;
-  const genStarted = performance.now();
-  for (const b of batches({ series: SERIES, points: POINTS, batchSize: Number(args.batch), seed: Number(args.seed), start })) {
-    bodies.push(REMOTE_WRITE ? asRemoteWrite(b.body) : Buffer.from(b.body));
-    total += b.points;
-    if (bodies.length % 100 === 0) log(`generated ${total.toLocaleString()} points`);
-  }
-  log(`generated ${bodies.length} bodies (${(bodies.reduce((a, b) => a + b.length, 0) / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - genStarted) / 1000).toFixed(1)} s`);
+interface RunFigures {
+  ingest: IngestFigures;
+  /** Bytes on disk after ingest and the settle pause. */
+  diskBytes: number;
+  peakRssBytes: number;
+  queries: Record<string, QueryFigures>;
+}
 
-  // Ingest.
+/** Sends every body with CONCURRENCY clients (retrying 503s) and measures the server process `pid`. */
+async function sendAll(label: string, url: string, headers: Record<string, string>, okStatus: number, bodies: readonly Buffer[], total: number, pid: number): Promise<IngestFigures> {
   const cpuBefore = procStat(pid).cpuSeconds;
   const clientCpuBefore = process.cpuUsage();
-  const threadsBefore = threadCpu(pid);
   let next = 0;
   let sent = 0;
   let retries = 0;
@@ -120,70 +136,108 @@ async function main(): Promise<void> {
       const i = next++;
       if (i >= bodies.length) return;
       for (;;) {
-        const res = await fetch(`${server.url}${WRITE_PATH}`, { method: 'POST', headers: WRITE_HEADERS, body: bodies[i] });
+        const res = await fetch(url, { method: 'POST', headers, body: bodies[i] });
         const text = await res.text();
         if (res.status === 503) {
           retries++;
           await new Promise((r) => setTimeout(r, 200));
           continue;
         }
-        if (res.status !== (REMOTE_WRITE ? 204 : 200)) throw new Error(`write answered ${res.status}: ${text.slice(0, 300)}`);
+        if (res.status !== okStatus) throw new Error(`${label} write answered ${res.status}: ${text.slice(0, 300)}`);
         break;
       }
       sent++;
-      if (sent % 100 === 0) log(`sent ${sent}/${bodies.length} batches`);
+      if (sent % 100 === 0) log(`${label}: sent ${sent}/${bodies.length} batches`);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const ingestSeconds = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
-  const afterIngest = procStat(pid);
-  const ingestCpu = afterIngest.cpuSeconds - cpuBefore;
-  bodies.length = 0;
-  const pointsPerSecond = total / ingestSeconds;
-  log(`ingest: ${total.toLocaleString()} points in ${ingestSeconds.toFixed(2)} s = ${Math.round(pointsPerSecond).toLocaleString()} points/s (${retries} retries after 503)`);
-  log(`server CPU: ${ingestCpu.toFixed(1)} s = ${(ingestCpu / (total / 1e6)).toFixed(2)} CPU-s per million points; the benchmark client used ${clientCpuSeconds.toFixed(1)} CPU-s on the same cores`);
-  const threads = [...threadCpu(pid)].map(([n, c]) => [n, c - (threadsBefore.get(n) ?? 0)] as const).filter(([, c]) => c >= 0.05).sort((a, b) => b[1] - a[1]);
-  log(`server CPU by thread: ${threads.map(([n, c]) => `${n} ${c.toFixed(1)}s`).join(', ')}`);
+  const cpu = procStat(pid).cpuSeconds - cpuBefore;
+  const pointsPerSecond = total / seconds;
+  log(`${label} ingest: ${total.toLocaleString()} points in ${seconds.toFixed(2)} s = ${Math.round(pointsPerSecond).toLocaleString()} points/s (${retries} retries after 503)`);
+  log(`${label} server CPU: ${cpu.toFixed(1)} s = ${(cpu / (total / 1e6)).toFixed(2)} CPU-s per million points; the benchmark client used ${clientCpuSeconds.toFixed(1)} CPU-s on the same cores`);
+  return { seconds, pointsPerSecond, cpuSecondsPerMillion: cpu / (total / 1e6), clientCpuSeconds, retries };
+}
 
+/** Runs each query RUNS times; `run` returns the number of results. */
+async function timeQueries<Q>(label: string, queries: Record<string, Q>, run: (q: Q) => Promise<number>): Promise<Record<string, QueryFigures>> {
+  const out: Record<string, QueryFigures> = {};
+  for (const [name, q] of Object.entries(queries)) {
+    const runsMs: number[] = [];
+    let results = 0;
+    for (let r = 0; r < RUNS; r++) {
+      const t = performance.now();
+      results = await run(q);
+      runsMs.push(performance.now() - t);
+    }
+    out[name] = { medianMs: median(runsMs), runsMs, results };
+    log(`${label} ${name}: median ${median(runsMs).toFixed(1)} ms over ${RUNS} runs (${runsMs.map((x) => x.toFixed(0)).join(', ')}), ${results} results`);
+  }
+  return out;
+}
+
+const settle = () => {
   log(`letting background merges settle for ${args.settle} s`);
-  await new Promise((r) => setTimeout(r, Number(args.settle) * 1000));
+  return new Promise((r) => setTimeout(r, Number(args.settle) * 1000));
+};
 
-  // Queries.
-  const customers = customersFor(SERIES);
-  const one = seriesDims(12345 % (customers * 10), customers);
+/** One Luminate run on a fresh data directory; returns its figures and the (stopped) server's data directory. */
+async function runLuminate(bodies: readonly Buffer[], total: number, one: Record<string, string>): Promise<RunFigures & { dataDir: string }> {
+  const dataDir = args['data-dir'] !== undefined && REPEAT === 1 ? args['data-dir'] : mkdtempSync(join(tmpdir(), 'lm-bench-'));
+  // Query sharing off: each timed run must execute (the bench measures the engine, not the share window).
+  const server = await spawnServer(['--data-dir', dataDir], { LUMINATE_LOGGING_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', LUMINATE_QUERY_LIMITS_SHARE_WINDOW: '0s' }, args['node-arg']);
+  const pid = server.child.pid!;
+  log(`Luminate pid ${pid} at ${server.url}, data in ${dataDir}`);
+  const threadsBefore = threadCpu(pid);
+  const ingest = await sendAll('Luminate', `${server.url}${WRITE_PATH}`, WRITE_HEADERS, REMOTE_WRITE ? 204 : 200, bodies, total, pid);
+  const threads = [...threadCpu(pid)].map(([n, c]) => [n, c - (threadsBefore.get(n) ?? 0)] as const).filter(([, c]) => c >= 0.05).sort((a, b) => b[1] - a[1]);
+  log(`Luminate server CPU by thread: ${threads.map(([n, c]) => `${n} ${c.toFixed(1)}s`).join(', ')}`);
+  await settle();
+
   const queries: Record<string, object> = {
     '(a) one series, raw range, 1h': { queryType: 'range', metricName: 'api_latency', timeRange: { relative: '1h' }, filters: one },
     '(b) p95 by customer_id, 1h, top 10': { queryType: 'aggregate', metricName: 'api_latency', timeRange: { relative: '1h' }, aggregation: 'p95', groupBy: ['customer_id'], limit: 10 },
     '(c) rate for one customer, 1m, 1h': { queryType: 'rate', metricName: 'api_latency', timeRange: { relative: '1h' }, interval: '1m', filters: { customer_id: one.customer_id } },
     '(d) avg by region, 1h': { queryType: 'aggregate', metricName: 'api_latency', timeRange: { relative: '1h' }, aggregation: 'avg', groupBy: ['region'] },
   };
-  const queryResults: Record<string, { medianMs: number; runsMs: number[]; serverMs: number[]; results: number }> = {};
-  for (const [name, q] of Object.entries(queries)) {
-    const runsMs: number[] = [];
-    const serverMs: number[] = [];
-    let results = 0;
-    for (let r = 0; r < RUNS; r++) {
-      const t = performance.now();
-      const res = await fetch(`${server.url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...q, timeout: '30s' }) });
-      const body = (await res.json()) as { results?: unknown[]; executionTimeMs?: number; error?: unknown };
-      runsMs.push(performance.now() - t);
-      if (res.status !== 200) throw new Error(`${name} answered ${res.status}: ${JSON.stringify(body)}`);
-      serverMs.push(body.executionTimeMs ?? NaN);
-      results = body.results?.length ?? 0;
-    }
-    queryResults[name] = { medianMs: median(runsMs), runsMs, serverMs, results };
-    log(`${name}: median ${median(runsMs).toFixed(1)} ms over ${RUNS} runs (${runsMs.map((x) => x.toFixed(0)).join(', ')}), ${results} results`);
-  }
+  const queryResults = await timeQueries('Luminate', queries, async (q) => {
+    const res = await fetch(`${server.url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...q, timeout: '30s' }) });
+    const body = (await res.json()) as { results?: unknown[]; error?: unknown };
+    if (res.status !== 200) throw new Error(`query answered ${res.status}: ${JSON.stringify(body)}`);
+    return body.results?.length ?? 0;
+  });
 
   const health = (await (await fetch(`${server.url}/api/v1/health`)).json()) as { storage: { disk_used_bytes: number } };
   const final = procStat(pid);
   server.child.kill('SIGTERM');
   await server.exited;
   if (process.env.BENCH_LOG_LEVEL === 'debug') writeFileSync('.bench/server.log', server.output());
+  return { ingest, diskBytes: health.storage.disk_used_bytes, peakRssBytes: final.peakRssBytes, queries: queryResults, dataDir };
+}
 
-  // Storage breakdown, read in-process from the stopped server's data directory.
+/** One VictoriaMetrics run on a fresh data directory, with the same bodies (remote write) and the four queries in PromQL. */
+async function runVictoria(bodies: readonly Buffer[], total: number, one: Record<string, string>): Promise<RunFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vm-bench-'));
+  const vm = await startVictoria(dataDir);
+  log(`VictoriaMetrics pid ${vm.pid} at ${vm.url}, data in ${dataDir}`);
+  try {
+    const headers = { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };
+    const ingest = await sendAll('VictoriaMetrics', `${vm.url}/api/v1/write`, headers, 204, bodies, total, vm.pid);
+    await forceFlush(vm.url);
+    await settle();
+    const queryResults = await timeQueries('VictoriaMetrics', promQueries(one), (q) => runPromQuery(vm.url, q));
+    const diskBytes = directoryBytes(dataDir);
+    const final = procStat(vm.pid);
+    return { ingest, diskBytes, peakRssBytes: final.peakRssBytes, queries: queryResults };
+  } finally {
+    await vm.stop();
+  }
+}
+
+/** Opens a stopped server's data directory in this process: bytes per table and column, and after a full merge. */
+async function storageBreakdown(dataDir: string, total: number) {
   const { client } = await createEngine({ type: 'embedded', dataDir });
   const rs = await client.query({
     query: `SELECT table, column, sum(column_data_compressed_bytes) AS compressed, sum(column_data_uncompressed_bytes) AS uncompressed
@@ -201,32 +255,103 @@ async function main(): Promise<void> {
   const mergedBytes = Number((await rs3.json<{ bytes: string | number }>())[0]?.bytes ?? 0);
   log(`after merging every part: ${(mergedBytes / 2 ** 20).toFixed(1)} MiB = ${(mergedBytes / total).toFixed(2)} bytes/point (merge took ${((performance.now() - optimizeStarted) / 1000).toFixed(1)} s)`);
   await client.close();
-  const diskBytes = tables.reduce((a, t) => a + Number(t.bytes), 0);
   for (const t of tables) log(`table ${t.table}: ${Number(t.rows).toLocaleString()} rows, ${(Number(t.bytes) / 2 ** 20).toFixed(1)} MiB in ${t.parts} parts = ${(Number(t.bytes) / total).toFixed(2)} bytes/point`);
   for (const c of columns) log(`  ${c.table}.${c.column}: ${(Number(c.compressed) / total).toFixed(3)} bytes/point compressed (${(Number(c.uncompressed) / Math.max(1, Number(c.compressed))).toFixed(1)}×)`);
+  return { tables, columns, mergedBytes };
+}
+
+/** The median run's figures, figure by figure. */
+function medians(runs: readonly RunFigures[]): RunFigures {
+  const m = (f: (r: RunFigures) => number) => median(runs.map(f));
+  const first = runs[0]!;
+  return {
+    ingest: {
+      seconds: m((r) => r.ingest.seconds),
+      pointsPerSecond: m((r) => r.ingest.pointsPerSecond),
+      cpuSecondsPerMillion: m((r) => r.ingest.cpuSecondsPerMillion),
+      clientCpuSeconds: m((r) => r.ingest.clientCpuSeconds),
+      retries: m((r) => r.ingest.retries),
+    },
+    diskBytes: m((r) => r.diskBytes),
+    peakRssBytes: m((r) => r.peakRssBytes),
+    queries: Object.fromEntries(
+      Object.keys(first.queries).map((name) => {
+        const all = runs.flatMap((r) => r.queries[name]!.runsMs);
+        return [name, { medianMs: median(runs.map((r) => r.queries[name]!.medianMs)), runsMs: all, results: first.queries[name]!.results }];
+      }),
+    ),
+  };
+}
+
+async function main(): Promise<void> {
+  log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  log(`workload: ${SERIES.toLocaleString()} series, ${POINTS.toLocaleString()} points, batches of ${args.batch}, ${CONCURRENCY} concurrent clients, seed ${args.seed}, protocol ${PROTOCOL}${COMPARE ? ', compared with VictoriaMetrics' : ''}, ${REPEAT} run(s)`);
+
+  // Pre-generate every body before the clock starts: the client must not compete with the server.
+  const start = Date.now() - 56 * 60_000;
+  const bodies: Buffer[] = [];
+  let total = 0;
+  const genStarted = performance.now();
+  for (const b of batches({ series: SERIES, points: POINTS, batchSize: Number(args.batch), seed: Number(args.seed), start })) {
+    bodies.push(REMOTE_WRITE ? asRemoteWrite(b.body) : Buffer.from(b.body));
+    total += b.points;
+    if (bodies.length % 100 === 0) log(`generated ${total.toLocaleString()} points`);
+  }
+  log(`generated ${bodies.length} bodies (${(bodies.reduce((a, b) => a + b.length, 0) / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - genStarted) / 1000).toFixed(1)} s`);
+
+  const customers = customersFor(SERIES);
+  const one = seriesDims(12345 % (customers * 10), customers);
+  const luminateRuns: RunFigures[] = [];
+  const victoriaRuns: RunFigures[] = [];
+  let lastDataDir = '';
+  // Alternate the two servers, so drift in this shared machine's speed hits both alike.
+  for (let r = 1; r <= REPEAT; r++) {
+    if (REPEAT > 1) log(`— run ${r} of ${REPEAT} —`);
+    const lum = await runLuminate(bodies, total, one);
+    luminateRuns.push(lum);
+    lastDataDir = lum.dataDir;
+    if (COMPARE) victoriaRuns.push(await runVictoria(bodies, total, one));
+  }
+  bodies.length = 0;
+
+  const storage = await storageBreakdown(lastDataDir, total);
+  const lum = medians(luminateRuns);
+  const vm = COMPARE ? medians(victoriaRuns) : null;
 
   const summary = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    workload: { series: SERIES, points: total, batch: Number(args.batch), concurrency: CONCURRENCY, seed: Number(args.seed), protocol: args.protocol },
-    ingest: { seconds: ingestSeconds, pointsPerSecond, cpuSecondsPerMillion: ingestCpu / (total / 1e6), clientCpuSeconds, retries },
-    disk: { bytes: diskBytes, bytesPerPoint: diskBytes / total, mergedBytes, mergedBytesPerPoint: mergedBytes / total, healthDiskBytes: health.storage.disk_used_bytes, tables, columns },
-    server: { peakRssBytes: final.peakRssBytes },
-    queries: queryResults,
+    workload: { series: SERIES, points: total, batch: Number(args.batch), concurrency: CONCURRENCY, seed: Number(args.seed), protocol: PROTOCOL, repeat: REPEAT },
+    luminate: { ...lum, bytesPerPoint: lum.diskBytes / total, mergedBytes: storage.mergedBytes, mergedBytesPerPoint: storage.mergedBytes / total, tables: storage.tables, columns: storage.columns, runs: luminateRuns },
+    ...(vm !== null ? { victoriaMetrics: { ...vm, bytesPerPoint: vm.diskBytes / total, runs: victoriaRuns } } : {}),
   };
   mkdirSync('.bench', { recursive: true });
   const out = join('.bench', `results-${summary.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, JSON.stringify(summary, null, 2));
 
+  const of = REPEAT > 1 ? `, median of ${REPEAT} runs` : '';
   process.stdout.write(`
-Luminate benchmark — ${SERIES.toLocaleString()} series, ${total.toLocaleString()} points (${out})
-  ingest (POST ${WRITE_PATH}, ${CONCURRENCY} clients)${' '.repeat(Math.max(1, 16 - WRITE_PATH.length))}${Math.round(pointsPerSecond).toLocaleString()} points/s
-  server CPU                                     ${(ingestCpu / (total / 1e6)).toFixed(2)} CPU-s per million points
-  disk after ingest + ${args.settle}s                      ${(diskBytes / total).toFixed(2)} bytes/point (${(diskBytes / 2 ** 20).toFixed(1)} MiB)
-  disk once parts are merged                     ${(mergedBytes / total).toFixed(2)} bytes/point (${(mergedBytes / 2 ** 20).toFixed(1)} MiB)
-  server peak RSS                                ${(final.peakRssBytes / 2 ** 20).toFixed(0)} MiB
-${Object.entries(queryResults).map(([n, r]) => `  ${n.padEnd(46)} ${r.medianMs.toFixed(1)} ms (median of ${RUNS})`).join('\n')}
+Luminate benchmark — ${SERIES.toLocaleString()} series, ${total.toLocaleString()} points${of} (${out})
+  ingest (POST ${WRITE_PATH}, ${CONCURRENCY} clients)${' '.repeat(Math.max(1, 16 - WRITE_PATH.length))}${Math.round(lum.ingest.pointsPerSecond).toLocaleString()} points/s
+  server CPU                                     ${lum.ingest.cpuSecondsPerMillion.toFixed(2)} CPU-s per million points
+  disk after ingest + ${args.settle}s                      ${(lum.diskBytes / total).toFixed(2)} bytes/point (${(lum.diskBytes / 2 ** 20).toFixed(1)} MiB)
+  disk once parts are merged                     ${(storage.mergedBytes / total).toFixed(2)} bytes/point (${(storage.mergedBytes / 2 ** 20).toFixed(1)} MiB)
+  server peak RSS                                ${(lum.peakRssBytes / 2 ** 20).toFixed(0)} MiB
+${Object.entries(lum.queries).map(([n, r]) => `  ${n.padEnd(46)} ${r.medianMs.toFixed(1)} ms (median of ${RUNS})`).join('\n')}
 `);
+  if (vm !== null) {
+    const row = (label: string, l: number, v: number, unit: string, digits = 0) =>
+      `  ${label.padEnd(38)} ${l.toLocaleString(undefined, { maximumFractionDigits: digits }).padStart(12)} ${v.toLocaleString(undefined, { maximumFractionDigits: digits }).padStart(12)}  ${(l / v).toFixed(2).padStart(6)}×  ${unit}`;
+    process.stdout.write(`
+Luminate vs VictoriaMetrics (same remote-write bodies, same sitting${of})
+  ${''.padEnd(38)} ${'Luminate'.padStart(12)} ${'VictoriaM.'.padStart(12)}  ${'L/VM'.padStart(7)}
+${row('ingest (higher is better)', lum.ingest.pointsPerSecond, vm.ingest.pointsPerSecond, 'points/s')}
+${row('server CPU', lum.ingest.cpuSecondsPerMillion, vm.ingest.cpuSecondsPerMillion, 'CPU-s per million points', 2)}
+${row('server peak RSS', lum.peakRssBytes / 2 ** 20, vm.peakRssBytes / 2 ** 20, 'MiB')}
+${row(`disk after ingest + ${args.settle}s`, lum.diskBytes / total, vm.diskBytes / total, 'bytes/point', 2)}
+${Object.keys(lum.queries).map((n) => row(n, lum.queries[n]!.medianMs, vm.queries[n]!.medianMs, 'ms', 1)).join('\n')}
+`);
+  }
 }
 
 main().catch((err: unknown) => {
