@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { KeyScope } from '../meta/index.js';
 import { Type } from '@sinclair/typebox';
+import { durationMs } from '../config/index.js';
 import { NAME_PATTERN } from '../ingest/index.js';
+import { storageReport } from '../storage/index.js';
 import { parseRfc3339 } from '../query/index.js';
 import { apiErrors } from './errors.js';
 import { ApiKeyInfo, ErrorEnvelope, authErrors } from './schemas.js';
@@ -14,6 +16,28 @@ const security = [{ bearer: [] }];
 
 /** Administration (admin scope): the caller's tenant's API keys, retention and deletes. */
 export const adminRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf }) => {
+  const storageSchema = {
+    summary: 'Storage figures of the whole engine',
+    description:
+      'Rows, parts and bytes per table (raw points, series) and per engine disk (tier), points stored, bytes per point, and the compression ratio against the write API\'s JSON for the same points (computed from the stored rows: it reads every sample, so it takes about a second per 10 million points). Engine-wide: every tenant\'s data.',
+    tags,
+    security,
+    response: {
+      200: Type.Object({
+        tables: Type.Array(Type.Object({ table: Type.String(), role: Type.Union([Type.Literal('raw'), Type.Literal('series'), Type.Literal('other')]), rows: Type.Number(), parts: Type.Number(), bytes_on_disk: Type.Number(), compressed_bytes: Type.Number(), uncompressed_bytes: Type.Number() })),
+        disks: Type.Array(Type.Object({ disk: Type.String(), path: Type.String(), rows: Type.Number(), bytes_on_disk: Type.Number(), free_bytes: Type.Number(), total_bytes: Type.Number() })),
+        points: Type.Number(),
+        bytes_on_disk: Type.Number(),
+        bytes_per_point: Type.Number(),
+        raw_json_bytes: Type.Number(),
+        compression_ratio: Type.Number(),
+        space_saving: Type.Number(),
+      }),
+      ...authErrors,
+    },
+  };
+  app.get('/api/v1/admin/storage', { config: admin, schema: storageSchema }, async () => storageReport(luminate.store, durationMs(luminate.config.query_limits.max_query_timeout)));
+
   app.get('/api/v1/admin/apikeys', { config: admin, schema: { summary: 'API keys of the caller\'s tenant', tags, security, response: { 200: Type.Array(ApiKeyInfo), ...authErrors } } }, async (req) =>
     luminate.apiKeys.list(tenantOf(req)),
   );

@@ -9,3 +9,5 @@ export type { WriteBufferOptions } from './write-buffer.js';
 export { RetentionManager } from './retention-manager.js';
 export type { RetentionManagerOptions } from './retention-manager.js';
 export { buildTtlClause, globMatches } from './retention.js';
+export { storageReport } from './stats.js';
+export type { DiskStorage, StorageReport, TableStorage } from './stats.js';
