@@ -132,7 +132,13 @@ export async function* exportMetric(store: Store, tenant: string, metric: string
     const nameJson = JSON.stringify(metric);
     for await (const page of pages) {
       let out = '';
-      for (const r of page.rows) out += `{"name":${nameJson},"timestamp":${r.ts},"value":${r.value},"dimensions":${JSON.stringify(page.dimensions.get(r.id))}}\n`;
+      // Each series' dimensions serialized once per page.
+      const dims = new Map<string, string>();
+      for (const r of page.rows) {
+        let d = dims.get(r.id);
+        if (d === undefined) dims.set(r.id, (d = JSON.stringify(page.dimensions.get(r.id))));
+        out += `{"name":${nameJson},"timestamp":${r.ts},"value":${r.value},"dimensions":${d}}\n`;
+      }
       yield Buffer.from(out);
     }
     return;
