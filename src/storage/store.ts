@@ -179,10 +179,13 @@ export class Store {
       const col = `dimensions[{k${i}:String}]`;
       where.push(m.op === '=' ? `${col} = {v${i}:String}` : m.op === '!=' ? `${col} != {v${i}:String}` : `${m.op === '!~' ? 'NOT ' : ''}match(${col}, {v${i}:String})`);
     });
+    // Rows of a series not yet merged repeat the same dimensions: one per id. LIMIT 1 BY in key
+    // order reads the table in order and stops early; GROUP BY read every row of the metric
+    // (~400 ms a page at 200k series, which made a 2M-point export take 105 s).
     const rows = await this.rows<{ id: string; dims: Record<string, string> }>(
-      `SELECT toString(series_id) AS id, any(dimensions) AS dims FROM ${this.db}.series
+      `SELECT toString(series_id) AS id, dimensions AS dims FROM ${this.db}.series
        WHERE ${where.filter((w) => w !== '').join(' AND ')}
-       GROUP BY series_id ORDER BY series_id LIMIT {limit:UInt32}`,
+       ORDER BY series_id LIMIT 1 BY series_id LIMIT {limit:UInt32}`,
       { params, timeoutMs },
     );
     return rows.map((r) => ({ id: r.id, dimensions: r.dims }));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalSeriesKey, seriesIdOf } from '../../src/ingest/index.js';
 import { jwtFor } from '../helpers/auth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -121,6 +122,16 @@ describe('GET /api/v1/metrics/export', () => {
   it('is tenant-scoped', async () => {
     const r = await exportOf('name=exp_latency', tokenB);
     expect(r.bytes.toString().trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([{ name: 'exp_latency', timestamp: NOW - 1000, value: 42, dimensions: { host: 'b' } }]);
+  });
+
+  it('exports a series whose row was written twice (not merged yet) once', async () => {
+    // What a restart or a series-cache eviction does: the same series row inserted again.
+    const again = [0, 1, 2].map((i) => ({ seriesId: seriesIdOf(canonicalSeriesKey('tenant_a', 'exp_latency', dimsOf(i))), tenant: 'tenant_a', metric: 'exp_latency', dimensions: dimsOf(i) }));
+    await s.luminate.store.insertSeries(again);
+    const [rows] = await s.luminate.store.rows<{ n: string | number }>(`SELECT count() AS n FROM luminate.series WHERE tenant = 'tenant_a'`);
+    expect(Number(rows!.n)).toBe(SERIES + 3);
+    const r = await exportOf('name=exp_latency');
+    expect(r.bytes.toString().trim().split('\n').length).toBe(SERIES * PER_SERIES);
   });
 
   it('answers bad requests with the error envelope', async () => {
