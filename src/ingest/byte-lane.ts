@@ -309,7 +309,7 @@ function writePadded(out: Buffer, pos: number, n: number, width: number): number
   return pos + width;
 }
 
-/** `scaled`·10^-decimals as a decimal: sign, integer part, point, exactly `decimals` digits (trailing zeros trimmed). */
+/** `scaled`·10^-decimals as a decimal: sign, integer part, point, exactly `decimals` digits. */
 function writeDecimal(out: Buffer, pos: number, scaled: number, decimals: number): number {
   if (scaled < 0) {
     out[pos++] = MINUS;
@@ -317,15 +317,9 @@ function writeDecimal(out: Buffer, pos: number, scaled: number, decimals: number
   }
   const p = POW10[decimals]!;
   const whole = Math.floor(scaled / p);
-  let frac = scaled - whole * p;
   pos = writeInteger(out, pos, whole);
-  // The fewest decimals were chosen, so the last digit is not 0; trim anyway for safety.
-  let width = decimals;
-  while (width > 0 && frac % 10 === 0) {
-    frac /= 10;
-    width--;
-  }
-  if (width === 0) return pos;
   out[pos++] = 0x2e;
-  return writePadded(out, pos, frac, width);
+  // The fewest decimals were chosen, so the fraction's last digit is not 0 (else one fewer would
+  // have read back too) and the fraction is not 0 (else the value is an integer).
+  return writePadded(out, pos, scaled - whole * p, decimals);
 }

@@ -74,6 +74,17 @@ describe('OTLP metrics', () => {
     }
   });
 
+  it('turns array and key-value-list attribute values into JSON text, from protobuf and JSON alike', () => {
+    const attributes = [
+      { key: 'tags', value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: '2' }] } } },
+      { key: 'owner', value: { kvlistValue: { values: [{ key: 'team', value: { stringValue: 'core' } }, { key: 'on_call', value: { boolValue: true } }] } } },
+    ];
+    const req = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: nanos(MS), asDouble: 1, attributes }] } }] }] }] };
+    const want = { tags: '["a","2"]', owner: '{"team":"core","on_call":"true"}' };
+    expect(decodeOtlpProtobuf(encodeMetricsRequest(req), opts).series[0]!.dimensions).toEqual(want);
+    expect(decodeOtlpJson(req, opts).series[0]!.dimensions).toEqual(want);
+  });
+
   it('keeps scope attributes only when allowed', () => {
     const d = decodeOtlpJson(metricsRequest(MS), { ...opts, resourceAttributes: [], scopeAttributes: ['scope.*'] });
     expect(d.series[3]!.dimensions).toEqual({ scope_attr: 's' });

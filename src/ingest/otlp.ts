@@ -149,7 +149,7 @@ function anyValueProto(r: Reader): string {
       case (6 << 3) | 2: {
         // array / kvlist: kept as their JSON text (rare as metric attributes).
         const m = r.message();
-        out = JSON.stringify(tag === ((5 << 3) | 2) ? arrayProto(m) : Object.fromEntries(kvListProto(m)));
+        out = JSON.stringify(tag === ((5 << 3) | 2) ? arrayProto(m) : Object.fromEntries(attrsOf(m, 1)));
         break;
       }
       default:
@@ -164,16 +164,6 @@ function arrayProto(r: Reader): string[] {
   while (r.more) {
     const tag = r.tag();
     if (tag === ((1 << 3) | 2)) out.push(anyValueProto(r.message()));
-    else r.skip(tag & 7);
-  }
-  return out;
-}
-
-function kvListProto(r: Reader): Attr[] {
-  const out: Attr[] = [];
-  while (r.more) {
-    const tag = r.tag();
-    if (tag === ((1 << 3) | 2)) out.push(keyValueProto(r.message()));
     else r.skip(tag & 7);
   }
   return out;
