@@ -9,6 +9,7 @@
  *   npm run bench -- [--series 1000000] [--points 10000000] [--concurrency 8] [--batch 10000]
  *                    [--runs 5] [--seed 42] [--data-dir DIR] [--settle 20] [--node-arg=--cpu-prof]
  *                    [--protocol json|remote-write] [--compare victoria-metrics] [--repeat N]
+ *   npm run bench -- --scenario long-range [--series 10000] [--days 30] [--runs 5] [--raw-runs 3]
  *
  * `--protocol remote-write` sends the same workload as Prometheus remote write (snappy protobuf,
  * one sample per series per request, as Prometheus batches it) to POST /api/v1/prom/write.
@@ -26,12 +27,14 @@ import snappy from 'snappyjs';
 import { encodeWriteRequest } from '../test/helpers/remote-write.js';
 import { spawnServer } from '../test/helpers/server.js';
 import { createEngine } from '../src/storage/index.js';
+import { runLongRange } from './long-range.js';
 import { directoryBytes, forceFlush, promQueries, runPromQuery, startVictoria } from './victoria.js';
 import { batches, customersFor, seriesDims } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
-    series: { type: 'string', default: '1000000' },
+    /** Default 1,000,000 (main scenario) or 10,000 (long-range). */
+    series: { type: 'string' },
     points: { type: 'string', default: '10000000' },
     concurrency: { type: 'string', default: '8' },
     batch: { type: 'string', default: '10000' },
@@ -44,8 +47,13 @@ const { values: args } = parseArgs({
     protocol: { type: 'string' },
     compare: { type: 'string' },
     repeat: { type: 'string' },
+    /** `long-range`: 30 days of 1-minute data, raw vs rollup queries (bench/long-range.ts). */
+    scenario: { type: 'string' },
+    days: { type: 'string', default: '30' },
+    'raw-runs': { type: 'string', default: '3' },
   },
 });
+if (args.scenario !== undefined && args.scenario !== 'long-range') throw new Error(`--scenario takes long-range, not ${args.scenario}`);
 if (args.compare !== undefined && args.compare !== 'victoria-metrics') throw new Error(`--compare takes victoria-metrics, not ${args.compare}`);
 const COMPARE = args.compare !== undefined;
 const PROTOCOL = args.protocol ?? (COMPARE ? 'remote-write' : 'json');
@@ -65,7 +73,7 @@ function asRemoteWrite(body: string): Buffer {
   const { metrics } = JSON.parse(body) as { metrics: { name: string; timestamp: number; value: number; dimensions: Record<string, string> }[] };
   return Buffer.from(snappy.compress(encodeWriteRequest(metrics.map((m) => ({ labels: { __name__: m.name, ...m.dimensions }, samples: [[m.timestamp, m.value]] })))));
 }
-const SERIES = Number(args.series);
+const SERIES = Number(args.series ?? (args.scenario === 'long-range' ? 10_000 : 1_000_000));
 const POINTS = Number(args.points);
 const CONCURRENCY = Number(args.concurrency);
 const RUNS = Number(args.runs);
@@ -354,7 +362,10 @@ ${Object.keys(lum.queries).map((n) => row(n, lum.queries[n]!.medianMs, vm.querie
   }
 }
 
-main().catch((err: unknown) => {
+(args.scenario === 'long-range'
+  ? runLongRange({ series: SERIES, days: Number(args.days), runs: RUNS, rawRuns: Number(args['raw-runs']), dataDir: args['data-dir'], log })
+  : main()
+).catch((err: unknown) => {
   process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

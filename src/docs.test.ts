@@ -24,7 +24,7 @@ describe('docs stay true', () => {
       for (const [k, sub] of Object.entries(props)) walk(sub, path ? `${path}.${k}` : k);
     };
     walk(ConfigSchema, '');
-    const rows = new Map([...doc.matchAll(/^\| `([a-z_.]+)` \|(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    const rows = new Map([...doc.matchAll(/^\| `([a-z0-9_.]+)` \|(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
     for (const [key, def] of leaves) {
       const shown = typeof def === 'string' ? (def === '' ? '""' : def) : JSON.stringify(def);
       expect(rows.get(key), `docs/config.md needs a row for ${key}`).toBeDefined();

@@ -6,7 +6,7 @@ import { durationMs, type Config } from './config/index.js';
 import { cardinalityReport, type CardinalityReport } from './cardinality-report.js';
 import { Acceptor, CardinalityGuard, SeriesCache, metricIdOf, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
-import { RetentionManager, Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget } from './storage/index.js';
+import { RetentionManager, RollupManager, Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget, type RefreshReport, type TableSeconds } from './storage/index.js';
 import { DashboardStore } from './dashboards/index.js';
 import { ApiKeys, MetricMetadataStore, RetentionPolicies, openMetaDb, type MetaDb, type MetaTarget } from './meta/index.js';
 import { SelfMetrics } from './telemetry/index.js';
@@ -45,8 +45,10 @@ export interface Luminate {
   readonly cardinality: CardinalityGuard;
   /** A tenant's usage against its cardinality limits (`GET /api/v1/cardinality`). */
   cardinalityReport(tenant: string, opts?: { limit?: number }): Promise<CardinalityReport>;
-  /** Deletes a tenant's points of one metric older than `before` (unix ms); returns how many. */
+  /** Deletes a tenant's points of one metric older than `before` (unix ms), raw and rolled up; returns how many raw points. */
   deleteBefore(tenant: string, metric: string, before: number): Promise<number>;
+  /** Rolls up what closed since the last refresh and rewrites hours with late points now (null: rollups are off). */
+  refreshRollups(): Promise<RefreshReport | null>;
   /** `admit` is called with the valid point count before storing (rate limits); it may throw. */
   write(body: unknown, tenant?: string, admit?: Admit): Promise<WriteResult>;
   /** A write of series with many samples each (OTLP, the line protocols). */
@@ -149,11 +151,18 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   }
   const apiKeys = new ApiKeys(meta);
   const policies = new RetentionPolicies(meta);
+  const r = config.retention;
   const retention = new RetentionManager({
     store,
-    defaultSeconds: durationMs(config.retention.default_retention) / 1000,
-    mergeIntervalSeconds: durationMs(config.retention.cleanup_interval) / 1000,
-    patterns: config.retention.policies.map((p) => ({ pattern: p.metric_pattern, seconds: durationMs(p.retention) / 1000 })),
+    defaults: { raw: durationMs(r.default_retention) / 1000, '1m': durationMs(r.rollup_1m_retention) / 1000, '1h': durationMs(r.rollup_1h_retention) / 1000 },
+    mergeIntervalSeconds: durationMs(r.cleanup_interval) / 1000,
+    patterns: r.policies.map((p) => {
+      const seconds: Partial<TableSeconds> = {};
+      if (p.retention !== undefined) seconds.raw = durationMs(p.retention) / 1000;
+      if (p.rollup_1m_retention !== undefined) seconds['1m'] = durationMs(p.rollup_1m_retention) / 1000;
+      if (p.rollup_1h_retention !== undefined) seconds['1h'] = durationMs(p.rollup_1h_retention) / 1000;
+      return { pattern: p.metric_pattern, seconds };
+    }),
     explicit: async () => (await policies.list()).map((p) => ({ tenant: p.tenant, metric: p.metric, seconds: p.retention_seconds })),
   });
   try {
@@ -212,7 +221,29 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   });
   const cache = new SeriesCache(config.storage.series_cache_size);
   const acceptor = new Acceptor({ queue, cache, cardinality, limits: validationLimitsOf(config), maxBatchSize: bw.max_batch_size, ...(deps.now ? { now: deps.now } : {}) });
-  const querier = new QueryService({ store, limits: queryLimitsOf(config), bus, onQuery: selfMetrics.onQuery, ...(deps.now ? { now: deps.now } : {}) });
+  // Rollups: refreshed on a timer, off the request path; a first refresh over existing data
+  // (an upgrade) backfills a day per statement and logs its progress.
+  let rollups: RollupManager | null = null;
+  let rollupTimer: NodeJS.Timeout | undefined;
+  if (config.rollups.enabled) {
+    const manager = (rollups = new RollupManager({
+      store,
+      bus,
+      ...(deps.now ? { now: deps.now } : {}),
+      onProgress: (p) => log?.info({ level: p.level, done: new Date(p.done).toISOString(), to: new Date(p.to).toISOString() }, 'rolling up existing data'),
+    }));
+    await manager.load();
+    const tick = () => {
+      manager.refresh().then(
+        (rep) => log?.debug(rep, 'rollups refreshed'),
+        (err: unknown) => log?.error({ err: errorMessage(err) }, 'rollup refresh failed'),
+      );
+    };
+    rollupTimer = setInterval(tick, durationMs(config.rollups.refresh_interval));
+    rollupTimer.unref();
+    setImmediate(tick);
+  }
+  const querier = new QueryService({ store, limits: queryLimitsOf(config), bus, onQuery: selfMetrics.onQuery, ...(rollups ? { rollups } : {}), ...(deps.now ? { now: deps.now } : {}) });
   const started = Date.now();
   const instanceId = randomUUID();
   for (const role of ALL_ROLES) await discovery.register({ id: `${instanceId}:${role}`, role, address: 'in-process', startedAt: started });
@@ -235,7 +266,12 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     },
     cardinality,
     cardinalityReport: (tenant, opts = {}) => cardinalityReport(cardinality, store, tenant, { limit: opts.limit ?? 10, timeoutMs: durationMs(config.query_limits.default_query_timeout) }),
-    deleteBefore: (tenant, metric, before) => store.deleteSamplesBefore(metricIdOf(tenant, metric), before),
+    async deleteBefore(tenant, metric, before) {
+      const n = await store.deleteSamplesBefore(metricIdOf(tenant, metric), before);
+      await rollups?.deleteBefore(tenant, metric, before);
+      return n;
+    },
+    refreshRollups: () => rollups?.refresh() ?? Promise.resolve(null),
     write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
     writeSeries: (list, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeSeries(list, tenant, admit)),
     writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),
@@ -260,7 +296,9 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     close() {
       closed ??= (async () => {
         clearInterval(cleanup);
+        clearInterval(rollupTimer);
         await queue.close();
+        await rollups?.close();
         querier.close();
         for (const role of ALL_ROLES) await discovery.deregister(`${instanceId}:${role}`);
         await bus.close();

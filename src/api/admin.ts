@@ -19,12 +19,12 @@ export const adminRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
   const storageSchema = {
     summary: 'Storage figures of the whole engine',
     description:
-      'Rows, parts and bytes per table (raw points, series) and per engine disk (tier), points stored, bytes per point, and the compression ratio against the write API\'s JSON for the same points (computed from the stored rows: it reads every sample, so it takes about a second per 10 million points). Engine-wide: every tenant\'s data.',
+      'Rows, parts and bytes per table (raw points, series, each rollup level) and per engine disk (tier), points stored, bytes per point, and the compression ratio against the write API\'s JSON for the same points (computed from the stored rows: it reads every sample, so it takes about a second per 10 million points). Engine-wide: every tenant\'s data.',
     tags,
     security,
     response: {
       200: Type.Object({
-        tables: Type.Array(Type.Object({ table: Type.String(), role: Type.Union([Type.Literal('raw'), Type.Literal('series'), Type.Literal('other')]), rows: Type.Number(), parts: Type.Number(), bytes_on_disk: Type.Number(), compressed_bytes: Type.Number(), uncompressed_bytes: Type.Number() })),
+        tables: Type.Array(Type.Object({ table: Type.String(), role: Type.Union([Type.Literal('raw'), Type.Literal('series'), Type.Literal('rollup'), Type.Literal('other')]), rows: Type.Number(), parts: Type.Number(), bytes_on_disk: Type.Number(), compressed_bytes: Type.Number(), uncompressed_bytes: Type.Number() })),
         disks: Type.Array(Type.Object({ disk: Type.String(), path: Type.String(), rows: Type.Number(), bytes_on_disk: Type.Number(), free_bytes: Type.Number(), total_bytes: Type.Number() })),
         points: Type.Number(),
         bytes_on_disk: Type.Number(),
@@ -37,6 +37,24 @@ export const adminRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
     },
   };
   app.get('/api/v1/admin/storage', { config: admin, schema: storageSchema }, async () => storageReport(luminate.store, durationMs(luminate.config.query_limits.max_query_timeout)));
+
+  const refreshSchema = {
+    summary: 'Refresh the rollups now',
+    description:
+      'Rolls up the minutes that closed since the last refresh and rewrites hours that got late points, then answers the watermarks (unix ms: each level covers buckets before its watermark). The refresher runs every rollups.refresh_interval by itself; this is for right after a backfill. Engine-wide.',
+    tags,
+    security,
+    response: {
+      200: Type.Object({ watermarks: Type.Object({ '1m': Type.Integer(), '1h': Type.Integer() }), rewritten: Type.Integer({ description: '(metric, hour) pairs rewritten for late points' }), ms: Type.Integer() }),
+      409: ErrorEnvelope,
+      ...authErrors,
+    },
+  };
+  app.post('/api/v1/admin/rollups/refresh', { config: admin, schema: refreshSchema }, async () => {
+    const report = await luminate.refreshRollups();
+    if (report === null) throw apiErrors.create('ROLLUPS_DISABLED', 'rollups are off (rollups.enabled: false)');
+    return report;
+  });
 
   app.get('/api/v1/admin/apikeys', { config: admin, schema: { summary: 'API keys of the caller\'s tenant', tags, security, response: { 200: Type.Array(ApiKeyInfo), ...authErrors } } }, async (req) =>
     luminate.apiKeys.list(tenantOf(req)),

@@ -36,6 +36,11 @@ export const QueryBody = Type.Object({
   timeout: Type.Optional(Type.String({ description: '500ms … 30s; default 10s' })),
   dimension: Type.Optional(Type.String({ description: 'listDimensionValues only' })),
   prefix: Type.Optional(Type.String({ description: 'listDimensionValues only' })),
+  resolution: Type.Optional(
+    Type.Union(['auto', 'raw', '1m', '1h'].map((r) => Type.Literal(r)), {
+      description: 'aggregate and rate: auto (default) uses a rollup when it gives the raw answer (percentiles within the sketch error); raw forces raw samples; 1m / 1h a rollup level',
+    }),
+  ),
 });
 
 export const QueryAnswer = Type.Object({
@@ -53,6 +58,7 @@ export const QueryAnswer = Type.Object({
   ),
   executionTimeMs: Type.Integer(),
   truncated: Type.Optional(Type.Boolean({ description: 'range only: an explicit limit cut the answer' })),
+  resolution: Type.Optional(Type.Union([Type.Literal('raw'), Type.Literal('1m'), Type.Literal('1h')], { description: 'aggregate and rate: what the answer was computed from (a rollup level reads raw samples at the ends of the range)' })),
 });
 
 export const Names = Type.Array(Type.String());

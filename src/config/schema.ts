@@ -162,15 +162,33 @@ export const ConfigSchema = Type.Object(
       {
         default_retention: Duration('30d', 'Samples older than this are removed by the engine (table TTL); 0d keeps everything.'),
         cleanup_interval: Duration('1h', 'How often retention rules are recomputed (new metrics) and expired data is dropped by merges.'),
+        rollup_1m_retention: Duration('90d', 'How long 1-minute rollups are kept (0d: forever).'),
+        rollup_1h_retention: Duration('400d', 'How long 1-hour rollups are kept (0d: forever).'),
         policies: Type.Array(
           Type.Object(
-            { metric_pattern: Type.String({ minLength: 1, description: '* matches any characters, e.g. debug_*' }), retention: Type.String({ pattern: '^[0-9]+(ms|s|m|h|d|w)$' }) },
+            {
+              metric_pattern: Type.String({ minLength: 1, description: '* matches any characters, e.g. debug_*' }),
+              retention: Type.Optional(Type.String({ pattern: '^[0-9]+(ms|s|m|h|d|w)$' })),
+              rollup_1m_retention: Type.Optional(Type.String({ pattern: '^[0-9]+(ms|s|m|h|d|w)$' })),
+              rollup_1h_retention: Type.Optional(Type.String({ pattern: '^[0-9]+(ms|s|m|h|d|w)$' })),
+            },
             { additionalProperties: false },
           ),
-          { default: [], description: 'Per-metric retention by name pattern, first match wins, all tenants; an admin-set policy for a tenant\'s metric takes precedence. 0d keeps forever.' },
+          {
+            default: [],
+            description:
+              'Per-metric retention by name pattern, first match wins, all tenants: `retention` for raw samples, `rollup_1m_retention` and `rollup_1h_retention` for the rollups (a level left out keeps its default); an admin-set policy for a tenant\'s metric takes precedence for raw samples. 0d keeps forever.',
+          },
         ),
       },
       'Data retention.',
+    ),
+    rollups: Section(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Keep 1-minute and 1-hour rollups per series, and let aggregate and rate queries use them when the answer is the same (docs/api.md, "Rollups").' }),
+        refresh_interval: Duration('30s', 'How often closed minutes are rolled up and hours with late points rewritten. Rollups cover buckets that ended at least 2 minutes ago; newer points are read raw.'),
+      },
+      'Rollups (continuous aggregates).',
     ),
     metrics: Section(
       {

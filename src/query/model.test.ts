@@ -55,3 +55,20 @@ describe('parseQuery', () => {
     expect(codeOf({ queryType: 'aggregate', metricName: 'cpu', aggregation: 'sum', timeRange: { relative: '90d' } })).toBeNull();
   });
 });
+
+describe('resolution', () => {
+  const agg = { queryType: 'aggregate', metricName: 'm', aggregation: 'avg', timeRange: { relative: '1d' } };
+  it('defaults to auto, accepts raw, 1m and 1h, and refuses others', () => {
+    expect(parse(agg)).toMatchObject({ resolution: 'auto' });
+    for (const r of ['raw', '1m', '1h']) expect(parse({ ...agg, resolution: r })).toMatchObject({ resolution: r });
+    expect(() => parse({ ...agg, resolution: '5m' })).toThrow(/resolution must be one of/);
+  });
+  it('a level needs an interval it divides; range queries take raw only', () => {
+    expect(() => parse({ ...agg, resolution: '1h', interval: '30m' })).toThrow(/multiple of 1h/);
+    expect(parse({ ...agg, resolution: '1m', interval: '5m' })).toMatchObject({ resolution: '1m', intervalMs: 300_000 });
+    expect(() => parse({ queryType: 'rate', metricName: 'm', interval: '90s', resolution: '1m' })).toThrow(/multiple of 1m/);
+    expect(() => parse({ queryType: 'range', metricName: 'm', resolution: '1h' })).toThrow(/raw points/);
+    expect(parse({ queryType: 'range', metricName: 'm', resolution: 'raw' })).toMatchObject({ type: 'range' });
+    expect(() => parse({ queryType: 'listDimensionValues', metricName: 'm', dimension: 'd', resolution: 'raw' })).toThrow(/does not apply/);
+  });
+});

@@ -6,6 +6,9 @@ export const QUERY_TYPES = ['range', 'aggregate', 'rate', 'listDimensionValues']
 export type QueryType = (typeof QUERY_TYPES)[number];
 export const AGGREGATIONS = ['avg', 'sum', 'count', 'min', 'max', 'p50', 'p95', 'p99', 'integral'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
+/** Where an aggregate or rate is computed from: `auto` picks a rollup when it gives the same answer. */
+export const RESOLUTIONS = ['auto', 'raw', '1m', '1h'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
 
 /** The seed's JSON query (seed 003 "JSON Query Language"), as clients send it. */
 export interface QueryRequest {
@@ -24,6 +27,8 @@ export interface QueryRequest {
   dimension?: string;
   /** listDimensionValues only: keep values starting with this. */
   prefix?: string;
+  /** aggregate and rate: `raw` forces raw samples; `1m` / `1h` a rollup level. @default "auto" */
+  resolution?: Resolution;
 }
 
 /** query_limits, in milliseconds and counts. */
@@ -73,8 +78,8 @@ interface Common {
 
 export type ParsedQuery =
   | ({ type: 'range' } & Common)
-  | ({ type: 'aggregate'; aggregation: Aggregation; groupBy: string[]; /** Set: one value per group and bucket. */ intervalMs?: number } & Common)
-  | ({ type: 'rate'; intervalMs: number; groupBy: string[] } & Common)
+  | ({ type: 'aggregate'; aggregation: Aggregation; groupBy: string[]; /** Set: one value per group and bucket. */ intervalMs?: number; resolution: Resolution } & Common)
+  | ({ type: 'rate'; intervalMs: number; groupBy: string[]; resolution: Resolution } & Common)
   | { type: 'listDimensionValues'; tenant: string; metric: string; dimension: string; prefix: string; limit: number; timeoutMs: number };
 
 function invalid(message: string, field: string, received?: unknown): never {
@@ -94,7 +99,7 @@ function checkKey(key: unknown, field: string): string {
 }
 
 const KNOWN_FIELDS = new Set([
-  'queryType', 'metricName', 'timeRange', 'filters', 'aggregation', 'groupBy', 'interval', 'limit', 'timeout', 'dimension', 'prefix',
+  'queryType', 'metricName', 'timeRange', 'filters', 'aggregation', 'groupBy', 'interval', 'limit', 'timeout', 'dimension', 'prefix', 'resolution',
 ]);
 
 /**
@@ -131,7 +136,7 @@ export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, n
   }
 
   if (queryType === 'listDimensionValues') {
-    for (const f of ['timeRange', 'filters', 'aggregation', 'groupBy', 'interval'] as const) {
+    for (const f of ['timeRange', 'filters', 'aggregation', 'groupBy', 'interval', 'resolution'] as const) {
       if (body[f] !== undefined) invalid(`${f} does not apply to listDimensionValues`, f);
     }
     const dimension = checkKey(body.dimension, 'dimension');
@@ -181,6 +186,7 @@ export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, n
     if (body.aggregation !== undefined || body.groupBy !== undefined || body.interval !== undefined) {
       invalid('aggregation, groupBy and interval do not apply to range queries', 'queryType');
     }
+    if (body.resolution !== undefined && body.resolution !== 'raw') invalid('range queries return raw points: resolution can only be raw', 'resolution', body.resolution);
     if (limit !== undefined && limit > limits.maxResultPoints) {
       invalid(`limit must be at most ${limits.maxResultPoints} (query_limits.max_result_points)`, 'limit', limit);
     }
@@ -190,7 +196,11 @@ export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, n
   if (limit !== undefined && limit > limits.maxGroups) {
     invalid(`limit must be at most ${limits.maxGroups} groups (query_limits.max_group_by_cardinality)`, 'limit', limit);
   }
-  const groupCommon = { ...common, groupBy, limit: limit ?? limits.maxGroups, explicitLimit: limit !== undefined };
+  const resolution = body.resolution ?? 'auto';
+  if (typeof resolution !== 'string' || !(RESOLUTIONS as readonly string[]).includes(resolution)) {
+    invalid(`resolution must be one of ${RESOLUTIONS.join(', ')}`, 'resolution', resolution);
+  }
+  const groupCommon = { ...common, groupBy, limit: limit ?? limits.maxGroups, explicitLimit: limit !== undefined, resolution: resolution as Resolution };
 
   if (queryType === 'aggregate') {
     const aggregation = body.aggregation;
@@ -198,12 +208,24 @@ export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, n
       invalid(`aggregation must be one of ${AGGREGATIONS.join(', ')}`, 'aggregation', aggregation);
     }
     if (body.interval === undefined) return { type: 'aggregate', ...groupCommon, aggregation: aggregation as Aggregation };
-    return { type: 'aggregate', ...groupCommon, aggregation: aggregation as Aggregation, intervalMs: bucketInterval(body.interval, start, end, limits, 'aggregate queries take') };
+    const intervalMs = bucketInterval(body.interval, start, end, limits, 'aggregate queries take');
+    return { type: 'aggregate', ...groupCommon, aggregation: aggregation as Aggregation, intervalMs: checkResolution(groupCommon.resolution, intervalMs) };
   }
 
   // rate
   if (body.aggregation !== undefined) invalid('aggregation does not apply to rate queries', 'aggregation');
-  return { type: 'rate', ...groupCommon, intervalMs: bucketInterval(body.interval, start, end, limits, 'rate queries need') };
+  const intervalMs = bucketInterval(body.interval, start, end, limits, 'rate queries need');
+  return { type: 'rate', ...groupCommon, intervalMs: checkResolution(groupCommon.resolution, intervalMs) };
+}
+
+const LEVEL_MS: Readonly<Record<'1m' | '1h', number>> = { '1m': 60_000, '1h': 3_600_000 };
+
+/** A rollup level answers only intervals that are whole multiples of its bucket. */
+function checkResolution(resolution: Resolution, intervalMs: number): number {
+  if ((resolution === '1m' || resolution === '1h') && intervalMs % LEVEL_MS[resolution] !== 0) {
+    invalid(`resolution ${resolution} needs an interval that is a multiple of ${resolution}`, 'resolution', resolution);
+  }
+  return intervalMs;
 }
 
 /** A bucket width of at least 1 s whose bucket count fits max_result_points. */

@@ -1,5 +1,7 @@
 import { metricIdOf } from '../ingest/index.js';
+import { SKETCH_LEVELS, type RollupCoverage } from '../storage/index.js';
 import type { Aggregation, ParsedQuery } from './model.js';
+import { chooseRollup, percentileSql, pieceTerms, piecesPerSeries, rollupParams, statsSource, type RollupChoice, type StatColumn } from './rollup-plan.js';
 
 /**
  * Query planning: a parsed query → SQL over the narrow schema (src/storage/schema.ts). Pure: no
@@ -28,10 +30,13 @@ export interface SqlPlan {
  */
 const GROUPED: Record<string, string> = { join_algorithm: 'full_sorting_merge' };
 
+/** What an aggregate or rate was computed from: raw samples, or a rollup level (with raw ends). */
+export type PlannedResolution = 'raw' | '1m' | '1h';
+
 export type Plan =
   | { type: 'range'; samples: SqlPlan; dimensionsSql: (ids: readonly string[]) => SqlPlan; limit: number; explicitLimit: boolean }
-  | { type: 'aggregate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; /** Rows carry `bucket` and `rk`. */ bucketed: boolean; maxPoints: number }
-  | { type: 'rate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; maxPoints: number }
+  | { type: 'aggregate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; /** Rows carry `bucket` and `rk`. */ bucketed: boolean; maxPoints: number; resolution: PlannedResolution }
+  | { type: 'rate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; maxPoints: number; resolution: PlannedResolution }
   | { type: 'listDimensionValues'; main: SqlPlan };
 
 type Scoped = Extract<ParsedQuery, { start: number }>;
@@ -64,12 +69,15 @@ function seriesWhere(q: Scoped): string {
   return where;
 }
 
+/** `AND series_id IN (series matching the filters)`, or '' without filters. */
+function seriesFilter(db: string, q: Scoped): string {
+  return q.filters.length > 0 ? `
+    AND series_id IN (SELECT series_id FROM ${db}.series WHERE ${seriesWhere(q)})` : '';
+}
+
 function samplesWhere(db: string, q: Scoped): string {
-  let where = `metric_id = {mid:UInt64}
-    AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({end:Int64}, 'UTC')`;
-  if (q.filters.length > 0) where += `
-    AND series_id IN (SELECT series_id FROM ${db}.series WHERE ${seriesWhere(q)})`;
-  return where;
+  return `metric_id = {mid:UInt64}
+    AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({end:Int64}, 'UTC')${seriesFilter(db, q)}`;
 }
 
 const groupAliases = (n: number) => Array.from({ length: n }, (_, i) => `g${i}`);
@@ -90,14 +98,18 @@ function perSeriesPoints(db: string, q: Scoped): string {
     GROUP BY series_id`;
 }
 
-export function plan(db: string, q: ParsedQuery): Plan {
+/**
+ * `coverage` says how far each rollup level of the query's metric is materialised (null: no
+ * rollups); aggregate and rate queries use one when `chooseRollup` finds it answers the same.
+ */
+export function plan(db: string, q: ParsedQuery, coverage: RollupCoverage | null = null): Plan {
   switch (q.type) {
     case 'range':
       return planRange(db, q);
     case 'aggregate':
-      return planAggregate(db, q);
+      return planAggregate(db, q, chooseRollup(q, coverage));
     case 'rate':
-      return planRate(db, q);
+      return planRate(db, q, chooseRollup(q, coverage));
     case 'listDimensionValues':
       return {
         type: 'listDimensionValues',
@@ -136,8 +148,8 @@ function planRange(db: string, q: Extract<ParsedQuery, { type: 'range' }>): Plan
   };
 }
 
-function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }>): Plan {
-  if (q.intervalMs !== undefined) return planAggregateOverTime(db, q, q.intervalMs);
+function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }>, rollup: RollupChoice | null): Plan {
+  if (q.intervalMs !== undefined) return planAggregateOverTime(db, q, q.intervalMs, rollup);
   const g = groupAliases(q.groupBy.length);
   const grouped = g.length > 0;
   const select = grouped ? g.join(', ') + ', ' : '';
@@ -146,12 +158,24 @@ function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }
   // Without an explicit limit, fetch one group past the cap to detect TOO_MANY_GROUPS.
   const limit = q.explicitLimit ? q.limit : q.limit + 1;
   let sql: string;
-  if (q.aggregation === 'integral') {
+  if (rollup !== null && q.aggregation === 'integral') {
+    const t = pieceTerms('area');
+    sql = `SELECT ${select}sum(area) AS value, sum(n) AS count FROM (
+        SELECT series_id, arraySum(${t.value}) AS area, arraySum(x -> x.7, s) AS n FROM (${piecesPerSeries(db, rollup, seriesFilter(db, q))})
+      ) AS per_series
+      ${grouped ? groupJoin(db, q, q.groupBy) : ''}
+      ${groupClause} ${order}`;
+  } else if (q.aggregation === 'integral') {
     // Trapezoid rule per series, in value·seconds: Σ (v[i] + v[i-1]) / 2 · (t[i] - t[i-1]) / 1000.
     sql = `SELECT ${select}sum(area) AS value, sum(n) AS count FROM (
         SELECT series_id, n, arraySum(arrayMap((a, b) -> ${TRAPEZOID}, arrayPopFront(p), arrayPopBack(p))) AS area
         FROM (${perSeriesPoints(db, q)})
       ) AS per_series
+      ${grouped ? groupJoin(db, q, q.groupBy) : ''}
+      ${groupClause} ${order}`;
+  } else if (rollup !== null) {
+    sql = `SELECT ${select}${ROLLUP_AGG_SQL[q.aggregation]} AS value, sum(cnt) AS count
+      FROM (${statsSource(db, rollup, STAT_COLUMNS[q.aggregation], false, seriesFilter(db, q))}) AS parts
       ${grouped ? groupJoin(db, q, q.groupBy) : ''}
       ${groupClause} ${order}`;
   } else {
@@ -163,14 +187,31 @@ function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }
   }
   return {
     type: 'aggregate',
-    main: { sql, params: { ...baseParams(q), limit }, ...(grouped ? { settings: GROUPED } : {}) },
+    main: { sql, params: { ...baseParams(q), ...(rollup !== null ? rollupParams(rollup) : {}), limit }, ...(grouped ? { settings: GROUPED } : {}) },
     groupBy: q.groupBy,
     limit: q.limit,
     explicitLimit: q.explicitLimit,
     bucketed: false,
     maxPoints: q.maxPoints,
+    resolution: rollup?.level.name ?? 'raw',
   };
 }
+
+/** Which partial statistics each aggregation needs from a rollup plan, and how they combine. */
+const STAT_COLUMNS: Record<Exclude<Aggregation, 'integral'>, readonly StatColumn[]> = {
+  avg: ['total'], sum: ['total'], count: [], min: ['vmin'], max: ['vmax'], p50: ['q'], p95: ['q'], p99: ['q'],
+};
+const ROLLUP_AGG_SQL: Record<Exclude<Aggregation, 'integral'>, string> = {
+  avg: 'sum(total) / sum(cnt)',
+  sum: 'sum(total)',
+  count: 'toFloat64(sum(cnt))',
+  min: 'min(vmin)',
+  max: 'max(vmax)',
+  // DDSketch, 1% relative accuracy (src/storage/rollups.ts); exact in buckets without rollup rows.
+  p50: percentileSql(0.5, SKETCH_LEVELS.p50),
+  p95: percentileSql(0.95, SKETCH_LEVELS.p95),
+  p99: percentileSql(0.99, SKETCH_LEVELS.p99),
+};
 
 /** The area of one segment between points b (earlier) and a (later), in value·seconds. */
 const TRAPEZOID = '(a.2 + b.2) / 2 * (a.1 - b.1) / 1000';
@@ -181,19 +222,33 @@ const TRAPEZOID = '(a.2 + b.2) / 2 * (a.1 - b.1) / 1000';
  * bucket of its later point (as rate's increases do). Groups are ranked by the sum of their
  * bucket values for top-N.
  */
-function planAggregateOverTime(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }>, intervalMs: number): Plan {
+function planAggregateOverTime(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }>, intervalMs: number, rollup: RollupChoice | null): Plan {
   const g = groupAliases(q.groupBy.length);
   const grouped = g.length > 0;
   const gList = g.join(', ');
   const keys = grouped ? gList + ', ' : '';
   let perBucket: string;
-  if (q.aggregation === 'integral') {
+  if (rollup !== null && q.aggregation === 'integral') {
+    const t = pieceTerms('area');
+    const segments = `SELECT series_id, bucket, area, segs FROM (${piecesPerSeries(db, rollup, seriesFilter(db, q))})
+      ARRAY JOIN arrayMap(a -> intDiv(a.1, {iv:Int64}) * {iv:Int64}, s) AS bucket, ${t.value} AS area, ${t.segments} AS segs
+      WHERE segs > 0`;
+    perBucket = `SELECT ${keys}bucket, sum(area) AS value, sum(segs) AS count
+      FROM (${segments}) AS segs
+      ${grouped ? groupJoin(db, q, q.groupBy) : ''}
+      GROUP BY ${keys}bucket`;
+  } else if (q.aggregation === 'integral') {
     const segments = `SELECT series_id, bucket, area FROM (${perSeriesPoints(db, q)})
       ARRAY JOIN
         arrayMap(a -> intDiv(a.1, {iv:Int64}) * {iv:Int64}, arrayPopFront(p)) AS bucket,
         arrayMap((a, b) -> ${TRAPEZOID}, arrayPopFront(p), arrayPopBack(p)) AS area`;
     perBucket = `SELECT ${keys}bucket, sum(area) AS value, count() AS count
       FROM (${segments}) AS segs
+      ${grouped ? groupJoin(db, q, q.groupBy) : ''}
+      GROUP BY ${keys}bucket`;
+  } else if (rollup !== null) {
+    perBucket = `SELECT ${keys}qb AS bucket, ${ROLLUP_AGG_SQL[q.aggregation]} AS value, sum(cnt) AS count
+      FROM (${statsSource(db, rollup, STAT_COLUMNS[q.aggregation], true, seriesFilter(db, q))}) AS parts
       ${grouped ? groupJoin(db, q, q.groupBy) : ''}
       GROUP BY ${keys}bucket`;
   } else {
@@ -207,12 +262,13 @@ function planAggregateOverTime(db: string, q: Extract<ParsedQuery, { type: 'aggr
   const groupLimit = q.explicitLimit ? q.limit : q.limit + 1;
   return {
     type: 'aggregate',
-    main: { sql, params: { ...baseParams(q), iv: intervalMs, glimit: groupLimit, plimit: q.maxPoints + 1 }, ...(grouped ? { settings: GROUPED } : {}) },
+    main: { sql, params: { ...baseParams(q), ...(rollup !== null ? rollupParams(rollup) : {}), iv: intervalMs, glimit: groupLimit, plimit: q.maxPoints + 1 }, ...(grouped ? { settings: GROUPED } : {}) },
     groupBy: q.groupBy,
     limit: q.limit,
     explicitLimit: q.explicitLimit,
     bucketed: true,
     maxPoints: q.maxPoints,
+    resolution: rollup?.level.name ?? 'raw',
   };
 }
 
@@ -227,13 +283,20 @@ function rankGroups(gList: string, perBucket: string, col: string): string {
       LIMIT {plimit:UInt32}`;
 }
 
-function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>): Plan {
+function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>, rollup: RollupChoice | null): Plan {
   const g = groupAliases(q.groupBy.length);
   const grouped = g.length > 0;
   const gList = g.join(', ');
   // Per series: each delta between consecutive points, counted in the bucket of the later point;
   // negative deltas (counter resets) count as 0. Then Σ increases per (group, bucket) / seconds.
-  const increases = `SELECT series_id, bucket, inc FROM (${perSeriesPoints(db, q)})
+  // From a rollup: each piece's inner increase plus the delta from the previous piece, in the
+  // bucket of the piece (pieces without a delta ending in them are left out, as raw does).
+  const t = pieceTerms('inc');
+  const increases = rollup !== null
+    ? `SELECT series_id, bucket, inc FROM (${piecesPerSeries(db, rollup, seriesFilter(db, q))})
+      ARRAY JOIN arrayMap(a -> intDiv(a.1, {iv:Int64}) * {iv:Int64}, s) AS bucket, ${t.value} AS inc, ${t.segments} AS segs
+      WHERE segs > 0`
+    : `SELECT series_id, bucket, inc FROM (${perSeriesPoints(db, q)})
       ARRAY JOIN
         arrayMap(a -> intDiv(a.1, {iv:Int64}) * {iv:Int64}, arrayPopFront(p)) AS bucket,
         arrayMap((a, b) -> greatest(a.2 - b.2, 0), arrayPopFront(p), arrayPopBack(p)) AS inc`;
@@ -250,10 +313,11 @@ function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>): Plan {
   }
   return {
     type: 'rate',
-    main: { sql, params: { ...baseParams(q), iv: q.intervalMs, ivs: q.intervalMs / 1000, glimit: groupLimit, plimit: q.maxPoints + 1 }, ...(grouped ? { settings: GROUPED } : {}) },
+    main: { sql, params: { ...baseParams(q), ...(rollup !== null ? rollupParams(rollup) : {}), iv: q.intervalMs, ivs: q.intervalMs / 1000, glimit: groupLimit, plimit: q.maxPoints + 1 }, ...(grouped ? { settings: GROUPED } : {}) },
     groupBy: q.groupBy,
     limit: q.limit,
     explicitLimit: q.explicitLimit,
     maxPoints: q.maxPoints,
+    resolution: rollup?.level.name ?? 'raw',
   };
 }

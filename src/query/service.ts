@@ -1,11 +1,11 @@
 import type { EventBus } from '../cluster/index.js';
-import type { Store } from '../storage/index.js';
+import type { RollupCoverage, Store } from '../storage/index.js';
 import { isEngineTimeout, wrapEngineError } from '../storage/index.js';
 import { LuminateError } from '../errors.js';
 import { DimensionsCache } from './dims-cache.js';
 import { queryErrors } from './errors.js';
 import { DEFAULT_VALUES_LIMIT, QUERY_TYPES, parseQuery, type QueryLimits, type QueryType } from './model.js';
-import { plan, type Plan, type SqlPlan } from './planner.js';
+import { plan, type Plan, type PlannedResolution, type SqlPlan } from './planner.js';
 
 export interface RangePoint {
   timestamp: number;
@@ -28,8 +28,8 @@ export interface RatePoint {
 /** The answer of `POST /api/v1/query`. `truncated` is true when an explicit `limit` cut a range answer. */
 export type QueryResponse =
   | { queryType: 'range'; results: RangePoint[]; executionTimeMs: number; truncated: boolean }
-  | { queryType: 'aggregate'; results: AggregatePoint[]; executionTimeMs: number }
-  | { queryType: 'rate'; results: RatePoint[]; executionTimeMs: number }
+  | { queryType: 'aggregate'; results: AggregatePoint[]; executionTimeMs: number; resolution: PlannedResolution }
+  | { queryType: 'rate'; results: RatePoint[]; executionTimeMs: number; resolution: PlannedResolution }
   | { queryType: 'listDimensionValues'; results: string[]; executionTimeMs: number };
 
 export interface QueryServiceOptions {
@@ -37,6 +37,8 @@ export interface QueryServiceOptions {
   limits: QueryLimits;
   /** Where writers announce new points: a shared answer of a metric is dropped when its points change. */
   bus?: EventBus;
+  /** How far the rollups of a metric are materialised; without it every query reads raw samples. */
+  rollups?: { coverage(tenant: string, metric: string): RollupCoverage | null };
   now?: () => number;
   /** Called once per query with its type, duration and outcome (self-metrics hook); `shared` when it joined another's execution. */
   onQuery?: (info: { queryType: QueryType | 'unknown'; ms: number; error?: string; shared?: boolean }) => void;
@@ -55,6 +57,7 @@ export class QueryService {
   readonly #limits: QueryLimits;
   readonly #now: () => number;
   readonly #onQuery: QueryServiceOptions['onQuery'];
+  readonly #rollups: QueryServiceOptions['rollups'];
   readonly #dims = new DimensionsCache();
   /** tenant \0 metric → resolved query → its answer (see `query_limits.share_window`). */
   readonly #shared = new Map<string, Map<string, SharedAnswer>>();
@@ -66,6 +69,7 @@ export class QueryService {
     this.#limits = opts.limits;
     this.#now = opts.now ?? Date.now;
     this.#onQuery = opts.onQuery;
+    this.#rollups = opts.rollups;
     this.#shareWindowMs = opts.limits.shareWindowMs ?? 1_000;
     // New points of a metric make its shared answers stale: the next identical query runs again,
     // so a query after an acknowledged write always sees it.
@@ -86,10 +90,12 @@ export class QueryService {
     let shared = false;
     try {
       const q = parseQuery(body, tenant, this.#limits, this.#now());
-      const run = () => this.#execute(plan(this.#store.db, q), q.timeoutMs, started);
+      const coverage = q.type === 'listDimensionValues' ? null : (this.#rollups?.coverage(tenant, q.metric) ?? null);
+      const run = () => this.#execute(plan(this.#store.db, q, coverage), q.timeoutMs, started);
       let response: QueryResponse;
       if (this.#shareWindowMs > 0) {
-        const r = this.#share(tenant + '\u0000' + q.metric, JSON.stringify(q), run);
+        // The coverage is part of the key: a refresh changes which plan runs (not the answer).
+        const r = this.#share(tenant + '\u0000' + q.metric, JSON.stringify([q, coverage]), run);
         shared = r.shared;
         response = await r.answer;
       } else {
@@ -201,7 +207,7 @@ export class QueryService {
         if (p.bucketed) {
           checkBucketed(rows, p);
           const results = rows.map((r) => ({ groupKey: groupKeyOf(p.groupBy, r), timestamp: Number(r.bucket), value: Number(r.value), count: Number(r.count) }));
-          return { queryType: 'aggregate', results, executionTimeMs: elapsed() };
+          return { queryType: 'aggregate', results, executionTimeMs: elapsed(), resolution: p.resolution };
         }
         if (!p.explicitLimit && rows.length > p.limit) throw tooManyGroups(p.limit);
         const results: AggregatePoint[] = [];
@@ -210,13 +216,13 @@ export class QueryService {
           if (count === 0) continue; // an ungrouped aggregate over no data
           results.push({ groupKey: groupKeyOf(p.groupBy, r), value: Number(r.value), count });
         }
-        return { queryType: 'aggregate', results, executionTimeMs: elapsed() };
+        return { queryType: 'aggregate', results, executionTimeMs: elapsed(), resolution: p.resolution };
       }
       case 'rate': {
         const rows = await this.#rows<Row>(p.main, timeoutMs);
         checkBucketed(rows, p);
         const results = rows.map((r) => ({ groupKey: groupKeyOf(p.groupBy, r), timestamp: Number(r.bucket), rate: Number(r.rate) }));
-        return { queryType: 'rate', results, executionTimeMs: elapsed() };
+        return { queryType: 'rate', results, executionTimeMs: elapsed(), resolution: p.resolution };
       }
       case 'listDimensionValues': {
         const rows = await this.#rows<{ value: string }>(p.main, timeoutMs);

@@ -15,8 +15,12 @@ export interface MetricRetention {
 
 export { globMatches } from '../glob.js';
 
-/** The TTL clause for `samples`, or null when nothing expires. Deterministic for equal input. */
-export function buildTtlClause(explicit: readonly MetricRetention[], defaultSeconds: number): string | null {
+/**
+ * The TTL clause of a table keyed by metric id, or null when nothing expires. Deterministic for
+ * equal input. `timeExpr` is the row's time as a DateTime: `toDateTime(ts)` for samples, `bucket`
+ * for rollups.
+ */
+export function buildTtlClause(explicit: readonly MetricRetention[], defaultSeconds: number, timeExpr = 'toDateTime(ts)'): string | null {
   const bySeconds = new Map<number, string[]>();
   for (const e of explicit) {
     if (!/^\d+$/.test(e.metricId)) throw new Error(`invalid metric id ${e.metricId}`);
@@ -26,11 +30,11 @@ export function buildTtlClause(explicit: readonly MetricRetention[], defaultSeco
   }
   const rules: string[] = [];
   for (const [seconds, ids] of [...bySeconds].sort((a, b) => a[0] - b[0])) {
-    if (seconds > 0) rules.push(`toDateTime(ts) + toIntervalSecond(${seconds}) DELETE WHERE metric_id IN (${[...ids].sort().join(', ')})`);
+    if (seconds > 0) rules.push(`${timeExpr} + toIntervalSecond(${seconds}) DELETE WHERE metric_id IN (${[...ids].sort().join(', ')})`);
   }
   if (defaultSeconds > 0) {
     const all = explicit.map((e) => e.metricId).sort();
-    rules.push(`toDateTime(ts) + toIntervalSecond(${defaultSeconds}) DELETE${all.length > 0 ? ` WHERE metric_id NOT IN (${all.join(', ')})` : ''}`);
+    rules.push(`${timeExpr} + toIntervalSecond(${defaultSeconds}) DELETE${all.length > 0 ? ` WHERE metric_id NOT IN (${all.join(', ')})` : ''}`);
   }
   return rules.length > 0 ? rules.join(', ') : null;
 }

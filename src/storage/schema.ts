@@ -8,6 +8,8 @@
  * (docs/benchmarks.md, "Codecs": Delta beat DoubleDelta 3× on timestamps, plain ZSTD beat
  * Gorilla+ZSTD by 25% on values).
  */
+import { ROLLUP_LEVELS, dirtyLogDdl, rollupTableDdl } from './rollups.js';
+
 export interface Migration {
   version: number;
   name: string;
@@ -45,5 +47,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ENGINE = ReplacingMergeTree
       ORDER BY (tenant, metric, series_id)`,
     ],
+  },
+  {
+    version: 2,
+    name: 'rollups',
+    // src/storage/rollups.ts: 1-minute and 1-hour rollup tables, the late-point log and the
+    // refresher's watermarks.
+    statements: (db) => [...ROLLUP_LEVELS.map((l) => rollupTableDdl(db, l)), ...dirtyLogDdl(db)],
   },
 ];

@@ -3,8 +3,8 @@ import type { Store } from './store.js';
 /** One table's share of the engine's storage. */
 export interface TableStorage {
   table: string;
-  /** raw: the points as written; series: one row per series (dimensions); other tables as named. */
-  role: 'raw' | 'series' | 'other';
+  /** raw: the points as written; series: one row per series (dimensions); rollup: a rollup level (rollup_1m, rollup_1h); other tables as named. */
+  role: 'raw' | 'series' | 'rollup' | 'other';
   rows: number;
   parts: number;
   bytes_on_disk: number;
@@ -41,7 +41,7 @@ export interface StorageReport {
   space_saving: number;
 }
 
-const ROLES: Record<string, TableStorage['role']> = { samples: 'raw', series: 'series' };
+const ROLES: Record<string, TableStorage['role']> = { samples: 'raw', series: 'series', rollup_1m: 'rollup', rollup_1h: 'rollup' };
 
 /** A point's JSON minus its variable parts (name, value, dimensions), with a 13-digit timestamp. */
 const FIXED_JSON_BYTES = JSON.stringify({ name: '', timestamp: 0, value: 0, dimensions: {} }).length - 1 - 1 - 2 + 13;

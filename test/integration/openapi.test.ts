@@ -24,6 +24,7 @@ const ENDPOINTS = [
   ['delete', '/api/v1/admin/apikeys/{id}'],
   ['post', '/api/v1/admin/retention'],
   ['get', '/api/v1/admin/storage'],
+  ['post', '/api/v1/admin/rollups/refresh'],
   ['delete', '/api/v1/admin/metrics/{name}'],
   ['get', '/api/v1/cardinality'],
   ['post', '/api/v1/prom/write'],

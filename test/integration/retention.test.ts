@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricIdOf } from '../../src/ingest/index.js';
 import type { QueryResponse } from '../../src/query/index.js';
 import { jwtFor } from '../helpers/auth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -9,7 +10,7 @@ beforeAll(async () => {
   s = await startTestServer({
     auth: { enabled: true, jwt_secret: SECRET },
     batch_write: { flush_interval: '5ms' },
-    retention: { default_retention: '30d', policies: [{ metric_pattern: 'debug_*', retention: '1d' }] },
+    retention: { default_retention: '30d', policies: [{ metric_pattern: 'debug_*', retention: '1d' }, { metric_pattern: 'roll_*', rollup_1h_retention: '1d' }] },
   });
 });
 afterAll(async () => {
@@ -68,6 +69,37 @@ describe('retention and admin deletes', () => {
     expect(await count('b', 'purge_me')).toBe(15);
     const ms = await call('a', 'DELETE', `/api/v1/admin/metrics/purge_me?before=${Date.now()}`);
     expect(ms.body).toMatchObject({ deleted_points: 5 });
+  });
+
+  it('applies per-metric retention to each rollup level (engine TTL), defaults elsewhere', async () => {
+    await seed('a', 'roll_kept_short');
+    await seed('a', 'plain_metric');
+    // Rolled up before the rules name the metric (the engine also drops expired rows on insert).
+    await s.luminate.refreshRollups();
+    const db = s.luminate.store.db;
+    const rows = async (table: string, metric: string) => {
+      const [r] = await s.luminate.store.rows<{ n: string }>(
+        `SELECT toString(count()) AS n FROM ${db}.${table} FINAL WHERE metric_id = {mid:UInt64}`,
+        { params: { mid: BigInt(metricIdOf('a', metric)) } },
+      );
+      return Number(r?.n ?? 0);
+    };
+    // Two hours with points (two days ago, and the last hour unless it is still open): both rolled up.
+    const before1h = await rows('rollup_1h', 'roll_kept_short');
+    const before1m = await rows('rollup_1m', 'roll_kept_short');
+    expect(before1h).toBeGreaterThanOrEqual(1);
+    expect(before1m).toBeGreaterThanOrEqual(2);
+    // Patterns resolve through the metrics that exist: setting any policy re-applies the rules.
+    expect((await call('a', 'POST', '/api/v1/admin/retention', { metric_name: 'unrelated', retention_days: 5 })).status).toBe(200);
+    for (const t of ['rollup_1m', 'rollup_1h']) await s.luminate.store.client.command({ query: `OPTIMIZE TABLE ${db}.${t} FINAL` });
+    const [ttl] = await s.luminate.store.rows<{ engine_full: string }>(`SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'rollup_1h'`, { params: { db } });
+    // (The engine prints the TTL rules without the implicit DELETE.)
+    expect(ttl?.engine_full).toContain(`bucket + toIntervalSecond(86400) WHERE metric_id IN (${metricIdOf('a', 'roll_kept_short')})`);
+    expect(ttl?.engine_full).toContain('bucket + toIntervalSecond(34560000) WHERE metric_id NOT IN'); // the 400d default
+    // roll_*: hourly rollups past a day are gone; minutes keep their 90d default, and other metrics keep both.
+    expect(await rows('rollup_1h', 'roll_kept_short')).toBe(before1h - 1);
+    expect(await rows('rollup_1m', 'roll_kept_short')).toBe(before1m);
+    expect(await rows('rollup_1h', 'plain_metric')).toBe(before1h);
   });
 
   it('validates and requires the admin scope', async () => {

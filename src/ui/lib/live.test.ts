@@ -48,8 +48,8 @@ describe('mergeTail', () => {
   it('replaces the open bucket of a rate answer and keeps the rate bucket it asked only for context', () => {
     const plan = planTail({ queryType: 'rate', metricName: 'm', interval: '1m', timeRange: { relative: '1h' } }, push)!;
     const b = plan.from;
-    const current: QueryResponse = { queryType: 'rate', executionTimeMs: 1, results: [{ groupKey: {}, timestamp: b - 60_000, rate: 1 }, { groupKey: {}, timestamp: b, rate: 2 }] };
-    const tail: QueryResponse = { queryType: 'rate', executionTimeMs: 1, results: [{ groupKey: {}, timestamp: b - 60_000, rate: 0.5 }, { groupKey: {}, timestamp: b, rate: 4 }] };
+    const current: QueryResponse = { queryType: 'rate', executionTimeMs: 1, resolution: 'raw', results: [{ groupKey: {}, timestamp: b - 60_000, rate: 1 }, { groupKey: {}, timestamp: b, rate: 2 }] };
+    const tail: QueryResponse = { queryType: 'rate', executionTimeMs: 1, resolution: 'raw', results: [{ groupKey: {}, timestamp: b - 60_000, rate: 0.5 }, { groupKey: {}, timestamp: b, rate: 4 }] };
     const merged = mergeTail(current, tail, plan);
     expect(merged.queryType === 'rate' && merged.results.map((p) => [p.timestamp - b, p.rate])).toEqual([[-60_000, 1], [0, 4]]);
   });

@@ -88,7 +88,12 @@ function Result({ query, type }: { query: ReturnType<typeof effectiveQuery>; typ
   return (
     <div className="result-body" data-testid="result" data-state={data.error ? 'error' : data.loading && !data.response ? 'loading' : 'ready'} data-points={data.response?.results.length ?? 0}>
       {data.error ? <ErrorBox error={data.error} /> : data.response ? <PanelView type={type} response={data.response} metric={query.metricName} /> : <div className="loading">Loading…</div>}
-      {data.response && <p className="muted small">{data.response.results.length.toLocaleString('en-US')} results in {data.response.executionTimeMs} ms</p>}
+      {data.response && (
+        <p className="muted small">
+          {data.response.results.length.toLocaleString('en-US')} results in {data.response.executionTimeMs} ms
+          {'resolution' in data.response && data.response.resolution !== 'raw' ? ` · from the ${data.response.resolution} rollup` : ''}
+        </p>
+      )}
     </div>
   );
 }

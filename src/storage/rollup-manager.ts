@@ -1,0 +1,239 @@
+import type { EventBus } from '../cluster/index.js';
+import { metricIdOf } from '../ingest/index.js';
+import { HOUR_MS, MATERIALIZE_AFTER_MS, MINUTE_MS, ROLLUP_LEVELS, refreshHoursSql, refreshMinutesSql } from './rollups.js';
+import type { Store } from './store.js';
+
+export interface RollupManagerOptions {
+  store: Store;
+  /** Writers announce each flush's time span per metric: late points mark their hours stale at once. */
+  bus?: EventBus;
+  now?: () => number;
+  /** Progress of long work (a first backfill of existing data), one call per day materialised. */
+  onProgress?: (info: { level: '1m'; done: number; to: number }) => void;
+}
+
+/** How far each level is materialised for one metric: rollups are valid for buckets before these (unix ms). */
+export interface RollupCoverage {
+  '1m': number;
+  '1h': number;
+}
+
+export interface RefreshReport {
+  /** Watermarks after the refresh (unix ms). */
+  watermarks: RollupCoverage;
+  /** (metric, hour) pairs rewritten for late points. */
+  rewritten: number;
+  ms: number;
+}
+
+/** Late marks may be committed up to this long after the time they carry (a slow insert). */
+const MARK_MARGIN_MS = 60_000;
+/** Largest range one statement materialises (a first backfill goes a day at a time). */
+const CHUNK_MS = 24 * HOUR_MS;
+
+const floorTo = (t: number, w: number) => Math.floor(t / w) * w;
+
+/**
+ * The refresher of the rollups (src/storage/rollups.ts). Each `refresh()`:
+ *   1. materialises the minutes that closed since the last one (ended ≥ 2 min ago), then the
+ *      hours those complete, a day at a time when catching up with existing data;
+ *   2. rewrites every (metric, hour) that got late points — announced on the bus, or found in
+ *      the engine's late-point log (which survives a crash) — at both levels;
+ *   3. records the watermarks and a checkpoint in `rollup_state`.
+ * Until a stale hour is rewritten, `coverage()` ends that metric's rollups before it, so the
+ * planner reads raw samples there and answers stay exact.
+ */
+export class RollupManager {
+  readonly #o: RollupManagerOptions;
+  readonly #now: () => number;
+  #wm: RollupCoverage | null = null;
+  /** While a forward step runs, the watermark it is moving to (late points below it are stale too). */
+  #ceiling = 0;
+  #checkpoint = 0;
+  #updated = 0;
+  #logRead = false;
+  /** metric id → stale minutes not yet rewritten (announced, or being rewritten now). */
+  readonly #stale = new Map<string, Set<number>>();
+  #running: Promise<RefreshReport> | null = null;
+  #queued: Promise<RefreshReport> | null = null;
+  readonly #unsubscribe: (() => void) | undefined;
+
+  constructor(options: RollupManagerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#unsubscribe = options.bus?.subscribe((e) => this.#onPoints(e.tenant, e.metric, e.earliest, e.latest));
+  }
+
+  /** Reads the persisted watermarks; call once before the first refresh or query. */
+  async load(): Promise<void> {
+    const { store } = this.#o;
+    const rows = await store.rows<{ level: string; watermark: string | number; checkpoint: string | number }>(
+      `SELECT level, argMax(watermark, updated) AS watermark, argMax(checkpoint, updated) AS checkpoint FROM ${store.db}.rollup_state GROUP BY level`,
+    );
+    const m = rows.find((r) => r.level === '1m');
+    const h = rows.find((r) => r.level === '1h');
+    if (m !== undefined && h !== undefined) {
+      this.#wm = { '1m': Number(m.watermark), '1h': Number(h.watermark) };
+      this.#checkpoint = Number(m.checkpoint);
+    }
+  }
+
+  /**
+   * How far rollups of one metric can be used: the level's watermark, or the first stale minute
+   * of the metric if earlier. Null before the first refresh.
+   */
+  coverage(tenant: string, metric: string): RollupCoverage | null {
+    if (this.#wm === null) return null;
+    const stale = this.#stale.get(metricIdOf(tenant, metric));
+    if (stale === undefined || stale.size === 0) return this.#wm;
+    let first = Infinity;
+    for (const m of stale) first = Math.min(first, m);
+    return { '1m': Math.min(this.#wm['1m'], first), '1h': Math.min(this.#wm['1h'], floorTo(first, HOUR_MS)) };
+  }
+
+  /**
+   * Runs a refresh that starts after this call: with one under way (which may have missed points
+   * written just before this call), the next one is queued behind it and shared by every caller
+   * that asks meanwhile.
+   */
+  refresh(): Promise<RefreshReport> {
+    if (this.#running === null) {
+      this.#running = this.#refresh().finally(() => (this.#running = null));
+      return this.#running;
+    }
+    this.#queued ??= this.#running
+      .catch(() => {})
+      .then(() => {
+        this.#queued = null;
+        return this.refresh();
+      });
+    return this.#queued;
+  }
+
+  /** Stops listening and waits for a refresh under way. */
+  async close(): Promise<void> {
+    this.#unsubscribe?.();
+    await (this.#queued ?? this.#running)?.catch(() => {});
+  }
+
+  /**
+   * After raw points of a metric before `before` were deleted: drops its rollup rows of every
+   * bucket that starts before it, and marks the hour of `before` stale so the buckets that
+   * straddle it are rebuilt from the raw points left.
+   */
+  async deleteBefore(tenant: string, metric: string, before: number): Promise<void> {
+    const { store } = this.#o;
+    const mid = metricIdOf(tenant, metric);
+    for (const level of ROLLUP_LEVELS) {
+      await store.client.command({
+        query: `DELETE FROM ${store.db}.${level.table} WHERE metric_id = {mid:UInt64} AND bucket < fromUnixTimestamp64Milli({before:Int64}, 'UTC')`,
+        query_params: { mid: BigInt(mid), before },
+      });
+    }
+    if (this.#wm !== null && before < this.#wm['1m']) this.#markStale(mid, before, before);
+  }
+
+  #onPoints(tenant: string, metric: string, earliest: number, latest: number): void {
+    // Before the first refresh knows its starting point, every point may land below it.
+    const below = this.#wm === null ? Infinity : Math.max(this.#wm['1m'], this.#ceiling);
+    if (earliest >= below) return;
+    this.#markStale(metricIdOf(tenant, metric), earliest, Math.min(latest, below - 1));
+  }
+
+  #markStale(metricId: string, from: number, to: number): void {
+    let minutes = this.#stale.get(metricId);
+    if (minutes === undefined) this.#stale.set(metricId, (minutes = new Set()));
+    for (let m = floorTo(from, MINUTE_MS); m <= to; m += MINUTE_MS) minutes.add(m);
+  }
+
+  async #refresh(): Promise<RefreshReport> {
+    const started = this.#now();
+    const { store } = this.#o;
+    const target = floorTo(started - MATERIALIZE_AFTER_MS, 60_000);
+
+    // Late points are announced on the bus as they are stored; the engine's log is read on the
+    // first refresh of a process (what a crash left unprocessed), and always without a bus.
+    if (!this.#logRead || this.#o.bus === undefined) {
+      const marks = await store.rows<{ mid: string; m: string | number }>(
+        `SELECT DISTINCT toString(metric_id) AS mid, toUnixTimestamp(minute) * 1000 AS m FROM ${store.db}.rollup_dirty
+         WHERE at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')`,
+        { params: { since: this.#checkpoint - MARK_MARGIN_MS } },
+      );
+      for (const r of marks) this.#markStale(r.mid, Number(r.m), Number(r.m));
+      this.#logRead = true;
+    }
+    // What is stale now is rewritten by this refresh (its points are stored: the forward step
+    // below reads them too); marks that arrive from here on wait for the next one.
+    const taken = [...this.#stale].flatMap(([mid, minutes]) => [...minutes].map((m) => [mid, m] as const));
+
+    let wm = this.#wm;
+    if (wm === null) {
+      const [row] = await store.rows<{ t: string | number | null }>(`SELECT toUnixTimestamp64Milli(min(ts)) AS t FROM ${store.db}.samples`);
+      // An empty table reads as the epoch: start at the target then.
+      const earliest = row?.t === null || row?.t === undefined || Number(row.t) <= 0 ? target : Number(row.t);
+      const start = Math.min(floorTo(earliest, HOUR_MS), floorTo(target, HOUR_MS));
+      wm = this.#wm = { '1m': start, '1h': start };
+    }
+    const before = wm['1m'];
+
+    // 1. Forward, a day at a time; the state is saved after each step so a restart resumes.
+    while (wm['1m'] < target) {
+      const to = Math.min(target, floorTo(wm['1m'], HOUR_MS) + CHUNK_MS);
+      this.#ceiling = to;
+      await this.#exec(refreshMinutesSql(store.db, { from: wm['1m'], to }, this.#now()));
+      const hoursTo = floorTo(to, HOUR_MS);
+      if (hoursTo > wm['1h']) await this.#exec(refreshHoursSql(store.db, { from: wm['1h'], to: hoursTo }, this.#now()));
+      wm = this.#wm = { '1m': to, '1h': Math.max(wm['1h'], hoursTo) };
+      if (to < target) {
+        await this.#save(this.#checkpoint);
+        this.#o.onProgress?.({ level: '1m', done: to, to: target });
+      }
+    }
+    this.#ceiling = 0;
+
+    // 2. Rewrite the stale minutes below where this refresh started (the forward step wrote the
+    // rest), an hour at a time: the span of its stale minutes, then the hour from its minutes.
+    const byHour = new Map<number, { from: number; to: number; metricIds: Set<string> }>();
+    for (const [mid, m] of taken) {
+      if (m >= before) continue;
+      const h = floorTo(m, HOUR_MS);
+      const cur = byHour.get(h);
+      if (cur === undefined) byHour.set(h, { from: m, to: m + MINUTE_MS, metricIds: new Set([mid]) });
+      else {
+        cur.from = Math.min(cur.from, m);
+        cur.to = Math.max(cur.to, m + MINUTE_MS);
+        cur.metricIds.add(mid);
+      }
+    }
+    let rewritten = 0;
+    for (const [h, r] of [...byHour].sort((a, b) => a[0] - b[0])) {
+      const metricIds = [...r.metricIds];
+      rewritten += metricIds.length;
+      await this.#exec(refreshMinutesSql(store.db, { from: r.from, to: Math.min(r.to, wm['1m']), metricIds }, this.#now()));
+      if (h + HOUR_MS <= wm['1h']) await this.#exec(refreshHoursSql(store.db, { from: h, to: h + HOUR_MS, metricIds }, this.#now()));
+    }
+    // Marks that arrived while this ran stay for the next refresh: only what it took is cleared.
+    for (const [mid, m] of taken) {
+      const minutes = this.#stale.get(mid);
+      minutes?.delete(m);
+      if (minutes?.size === 0) this.#stale.delete(mid);
+    }
+    // A mark committed later than this refresh started is read again next time.
+    await this.#save(started);
+    return { watermarks: { ...wm }, rewritten, ms: this.#now() - started };
+  }
+
+  async #exec(p: { sql: string; params: Record<string, unknown> }): Promise<void> {
+    await this.#o.store.client.command({ query: p.sql, query_params: p.params });
+  }
+
+  async #save(checkpoint: number): Promise<void> {
+    const wm = this.#wm;
+    if (wm === null) return;
+    this.#checkpoint = checkpoint;
+    // Strictly increasing, so the latest row wins even within one millisecond.
+    const updated = (this.#updated = Math.max(this.#now(), this.#updated + 1));
+    const values = (['1m', '1h'] as const).map((level) => ({ level, watermark: wm[level], checkpoint, updated }));
+    await this.#o.store.client.insert({ table: `${this.#o.store.db}.rollup_state`, values, format: 'JSONEachRow' });
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Rollups: per-series summaries of closed 1-minute and 1-hour buckets, from which the planner
+ * answers long-range queries exactly as it would from raw samples (quantiles within the sketch's
+ * error). Pure SQL builders; `RollupManager` runs them.
+ *
+ * A rollup row summarises one series' points in one bucket:
+ *
+ *   cnt, total, vmin, vmax       count, sum, min, max
+ *   first_ts/first_v, last_ts/last_v   the earliest and latest point (unix ms, value)
+ *   inc    Σ max(v[i] − v[i−1], 0) over consecutive points inside the bucket (rate)
+ *   area   Σ (v[i] + v[i−1]) / 2 · (t[i] − t[i−1]) / 1000 inside the bucket (integral)
+ *   q      a DDSketch state (relative accuracy 1%) for p50/p95/p99
+ *
+ * inc and area need the points in time order, which an insert-time materialized view does not
+ * see (a series' points of one minute usually arrive in several flushes): they are computed
+ * from the sorted points of a closed bucket instead, and the segments *between* buckets are
+ * added at query time from first/last. Example, one series, points (0 s, 1), (30 s, 3),
+ * (60 s, 2), (90 s, 6) and 1-minute buckets:
+ *
+ *   bucket 0: first (0, 1), last (30, 3), inc 2, area (1+3)/2·30 = 60
+ *   bucket 1: first (60, 2), last (90, 6), inc 4, area (2+6)/2·30 = 120
+ *   across:   (30, 3) → (60, 2): inc max(2−3, 0) = 0, area (3+2)/2·30 = 75
+ *   total:    inc 6, area 255 — what the raw points give.
+ *
+ * Rows are written by a refresher (TimescaleDB-style continuous aggregate) once a bucket has
+ * closed, and rewritten when late points arrive for it; the tables are ReplacingMergeTree on a
+ * version, and readers use FINAL, so a rewrite replaces the old row.
+ */
+export interface RollupLevel {
+  name: '1m' | '1h';
+  table: string;
+  widthMs: number;
+}
+
+export const ROLLUP_LEVELS: readonly RollupLevel[] = [
+  { name: '1m', table: 'rollup_1m', widthMs: 60_000 },
+  { name: '1h', table: 'rollup_1h', widthMs: 3_600_000 },
+];
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+
+/**
+ * The sketch: DDSketch with 1% relative accuracy, levels p50/p95/p99. Its keys are logarithms of
+ * |value|: values closer to zero than 1e-100 are counted as 0, so that one denormal beside
+ * ordinary values cannot exceed the sketch's key range (the engine refuses > ~570 decades).
+ */
+const SKETCH = 'quantilesDD(0.01, 0.5, 0.95, 0.99)';
+/** Index of each percentile in the sketch's answer array. */
+export const SKETCH_LEVELS: Readonly<Record<'p50' | 'p95' | 'p99', number>> = { p50: 1, p95: 2, p99: 3 };
+
+/** Columns of a rollup row, in insert order. */
+export const ROLLUP_COLUMNS = ['metric_id', 'series_id', 'bucket', 'cnt', 'total', 'vmin', 'vmax', 'first_ts', 'first_v', 'last_ts', 'last_v', 'inc', 'area', 'q', 'version'] as const;
+
+export function rollupTableDdl(db: string, level: RollupLevel): string {
+  // Sorted by bucket before series: each refresh writes a later bucket range, so parts do not
+  // overlap in key order and FINAL has almost nothing to merge; queries select one metric and a
+  // bucket range, which is this key's prefix.
+  return `CREATE TABLE IF NOT EXISTS ${db}.${level.table} (
+    metric_id UInt64 CODEC(ZSTD(1)),
+    bucket DateTime('UTC') CODEC(Delta, ZSTD(1)),
+    series_id UInt64 CODEC(ZSTD(1)),
+    cnt UInt64 CODEC(T64, ZSTD(1)),
+    total Float64 CODEC(ZSTD(1)),
+    vmin Float64 CODEC(ZSTD(1)),
+    vmax Float64 CODEC(ZSTD(1)),
+    first_ts Int64 CODEC(Delta, ZSTD(1)),
+    first_v Float64 CODEC(ZSTD(1)),
+    last_ts Int64 CODEC(Delta, ZSTD(1)),
+    last_v Float64 CODEC(ZSTD(1)),
+    inc Float64 CODEC(ZSTD(1)),
+    area Float64 CODEC(ZSTD(1)),
+    q AggregateFunction(${SKETCH}, Float64) CODEC(ZSTD(1)),
+    version UInt64
+  ) ENGINE = ReplacingMergeTree(version)
+  PARTITION BY ${level.name === '1m' ? 'toYYYYMMDD(bucket)' : 'toYYYYMM(bucket)'}
+  ORDER BY (metric_id, bucket, series_id)`;
+}
+
+export interface RefreshRange {
+  /** Inclusive start, unix ms, aligned to the level's width. */
+  from: number;
+  /** Exclusive end, unix ms, aligned. */
+  to: number;
+  /** Only these metrics (decimal UInt64 ids); all when omitted. */
+  metricIds?: readonly string[];
+}
+
+/** Segment terms between consecutive elements a (later) and b (earlier) of sorted piece arrays. */
+const POINT_INC = '(a, b) -> greatest(a.2 - b.2, 0)';
+const POINT_AREA = '(a, b) -> (a.2 + b.2) / 2 * (a.1 - b.1) / 1000';
+
+function rangeWhere(timeCol: string, r: RefreshRange): { where: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = { from: r.from, to: r.to };
+  let where = `${timeCol} >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ${timeCol} < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+  if (r.metricIds !== undefined) {
+    params.mids = r.metricIds.map((id) => BigInt(id));
+    where += ' AND metric_id IN {mids:Array(UInt64)}';
+  }
+  return { where, params };
+}
+
+/** 1-minute rows from raw samples in [from, to); p is each series-minute's points in time order. */
+export function refreshMinutesSql(db: string, r: RefreshRange, version: number): { sql: string; params: Record<string, unknown> } {
+  const { where, params } = rangeWhere('ts', r);
+  const sql = `INSERT INTO ${db}.rollup_1m (${ROLLUP_COLUMNS.join(', ')})
+    SELECT metric_id, series_id, b, cnt, total, vmin, vmax, p[1].1, p[1].2, p[-1].1, p[-1].2,
+      arraySum(arrayMap(${POINT_INC}, arrayPopFront(p), arrayPopBack(p))),
+      arraySum(arrayMap(${POINT_AREA}, arrayPopFront(p), arrayPopBack(p))),
+      q, {version:UInt64}
+    FROM (
+      SELECT metric_id, series_id, toStartOfMinute(ts) AS b, count() AS cnt, sum(value) AS total, min(value) AS vmin, max(value) AS vmax,
+        arraySort(groupArray((toUnixTimestamp64Milli(ts), value))) AS p, ${SKETCH_STATE} AS q
+      FROM ${db}.samples
+      WHERE ${where}
+      GROUP BY metric_id, series_id, b
+    )`;
+  return { sql, params: { ...params, version } };
+}
+
+/**
+ * 1-hour rows from the (FINAL) 1-minute rows in [from, to): counts and sums add up, the sketch
+ * states merge, and inc/area add the segments between consecutive minutes.
+ */
+export function refreshHoursSql(db: string, r: RefreshRange, version: number): { sql: string; params: Record<string, unknown> } {
+  const { where, params } = rangeWhere('bucket', r);
+  const sql = `INSERT INTO ${db}.rollup_1h (${ROLLUP_COLUMNS.join(', ')})
+    SELECT metric_id, series_id, b, cnt, total, vmin, vmax, s[1].1, s[1].2, s[-1].3, s[-1].4,
+      arraySum(x -> x.5, s) + arraySum(arrayMap((a, b) -> ${pieceInc('a', 'b')}, arrayPopFront(s), arrayPopBack(s))),
+      arraySum(x -> x.6, s) + arraySum(arrayMap((a, b) -> ${pieceArea('a', 'b')}, arrayPopFront(s), arrayPopBack(s))),
+      q, {version:UInt64}
+    FROM (
+      SELECT metric_id, series_id, toStartOfHour(bucket) AS b, sum(cnt) AS cnt, sum(total) AS total, min(vmin) AS vmin, max(vmax) AS vmax,
+        arraySort(groupArray((first_ts, first_v, last_ts, last_v, inc, area))) AS s, ${SKETCH_MERGE_STATE}(q) AS q
+      FROM ${db}.rollup_1m FINAL
+      WHERE ${where}
+      GROUP BY metric_id, series_id, b
+    )`;
+  return { sql, params: { ...params, version } };
+}
+
+/** The sketch state of the samples' `value` column. */
+export const SKETCH_STATE = `quantilesDDState(0.01, 0.5, 0.95, 0.99)(if(abs(value) < 1e-100, 0, value))`;
+export const SKETCH_MERGE_STATE = 'quantilesDDMergeState(0.01, 0.5, 0.95, 0.99)';
+export const SKETCH_MERGE = 'quantilesDDMerge(0.01, 0.5, 0.95, 0.99)';
+
+/**
+ * The segment between two pieces (first_ts, first_v, last_ts, last_v, …): `later`'s first point
+ * and `earlier`'s last; SQL over two tuple expressions.
+ */
+export const pieceInc = (later: string, earlier: string) => `greatest(${later}.2 - ${earlier}.4, 0)`;
+export const pieceArea = (later: string, earlier: string) => `(${later}.2 + ${earlier}.4) / 2 * (${later}.1 - ${earlier}.3) / 1000`;
+
+/**
+ * The late-point log: every insert of samples older than a minute records (metric, minute), so a
+ * refresher that restarts still re-materialises minutes whose late points it had not processed.
+ * Points that are on time (the usual case) add nothing.
+ */
+export function dirtyLogDdl(db: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${db}.rollup_dirty (
+      metric_id UInt64, minute DateTime('UTC'), at DateTime64(3, 'UTC')
+    ) ENGINE = MergeTree ORDER BY at TTL toDateTime(at) + INTERVAL 7 DAY`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.rollup_dirty_mv TO ${db}.rollup_dirty AS
+      SELECT metric_id, toStartOfMinute(ts) AS minute, now64(3, 'UTC') AS at FROM ${db}.samples
+      WHERE ts < now64(3, 'UTC') - INTERVAL ${LATE_AFTER_MS / 1000} SECOND
+      GROUP BY metric_id, minute`,
+    `CREATE TABLE IF NOT EXISTS ${db}.rollup_state (
+      level String, watermark Int64, checkpoint Int64, updated Int64
+    ) ENGINE = ReplacingMergeTree(updated) ORDER BY level`,
+  ];
+}
+
+/** Points older than this when inserted are logged as late (see dirtyLogDdl). */
+export const LATE_AFTER_MS = 60_000;
+/**
+ * A minute is materialised once it ended this long ago: later than LATE_AFTER_MS by a margin an
+ * insert never takes, so every point that lands in a materialised minute is in the late log.
+ */
+export const MATERIALIZE_AFTER_MS = 2 * 60_000;
