@@ -78,17 +78,23 @@ export async function runLongRange(o: LongRangeOptions): Promise<void> {
     LUMINATE_QUERY_LIMITS_MAX_QUERY_TIMEOUT: '600s',
   });
   try {
-    const post = async (path: string, body?: unknown) => {
-      const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const json = (await res.json());
       if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(json).slice(0, 500)}`);
       return json;
     };
-    // The server's first refresh is backfilling since it started; this returns after it (and one more).
+    // The server's first refresh has been backfilling since it started: wait until it is done.
     const b0 = performance.now();
-    const rep = (await post('/api/v1/admin/rollups/refresh')) as { watermarks: Record<string, number> };
+    type Status = { running: boolean; completed: number; watermarks: Record<string, number> | null };
+    let status: Status;
+    for (;;) {
+      status = (await (await fetch(`${server.url}/api/v1/admin/rollups`)).json()) as Status;
+      if (!status.running && status.completed > 0) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     const backfill = (performance.now() - b0) / 1000;
-    o.log(`rollup backfill (the first refresh over existing data): ${backfill.toFixed(0)} s = ${Math.round(points / backfill).toLocaleString()} points/s; watermarks ${JSON.stringify(rep.watermarks)}`);
+    o.log(`rollup backfill (the first refresh over existing data): ${backfill.toFixed(0)} s = ${Math.round(points / backfill).toLocaleString()} points/s; watermarks ${JSON.stringify(status.watermarks)}`);
 
     const range = { start: new Date(end - o.days * DAY).toISOString(), end: new Date(end).toISOString() };
     const queries: Record<string, object> = {

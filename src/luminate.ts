@@ -6,7 +6,7 @@ import { durationMs, type Config } from './config/index.js';
 import { cardinalityReport, type CardinalityReport } from './cardinality-report.js';
 import { Acceptor, CardinalityGuard, SeriesCache, metricIdOf, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
-import { RetentionManager, RollupManager, Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget, type RefreshReport, type TableSeconds } from './storage/index.js';
+import { RetentionManager, RollupManager, Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget, type RefreshReport, type RollupStatus, type TableSeconds } from './storage/index.js';
 import { DashboardStore } from './dashboards/index.js';
 import { ApiKeys, MetricMetadataStore, RetentionPolicies, openMetaDb, type MetaDb, type MetaTarget } from './meta/index.js';
 import { SelfMetrics } from './telemetry/index.js';
@@ -47,8 +47,10 @@ export interface Luminate {
   cardinalityReport(tenant: string, opts?: { limit?: number }): Promise<CardinalityReport>;
   /** Deletes a tenant's points of one metric older than `before` (unix ms), raw and rolled up; returns how many raw points. */
   deleteBefore(tenant: string, metric: string, before: number): Promise<number>;
-  /** Rolls up what closed since the last refresh and rewrites hours with late points now (null: rollups are off). */
+  /** Rolls up what closed since the last refresh and rewrites minutes with late points now (null: rollups are off). */
   refreshRollups(): Promise<RefreshReport | null>;
+  /** Where the rollups stand (null: rollups are off). */
+  rollupStatus(): RollupStatus | null;
   /** `admit` is called with the valid point count before storing (rate limits); it may throw. */
   write(body: unknown, tenant?: string, admit?: Admit): Promise<WriteResult>;
   /** A write of series with many samples each (OTLP, the line protocols). */
@@ -272,6 +274,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
       return n;
     },
     refreshRollups: () => rollups?.refresh() ?? Promise.resolve(null),
+    rollupStatus: () => rollups?.status() ?? null,
     write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
     writeSeries: (list, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeSeries(list, tenant, admit)),
     writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),

@@ -13,6 +13,8 @@ const KEY_SCOPES: readonly KeyScope[] = ['read', 'write', 'admin'];
 const admin = { scope: 'admin' as const };
 const tags = ['admin'];
 const security = [{ bearer: [] }];
+/** How long POST /api/v1/admin/rollups/refresh waits before answering 202 (below server.write_timeout). */
+const REFRESH_WAIT_MS = 20_000;
 
 /** Administration (admin scope): the caller's tenant's API keys, retention and deletes. */
 export const adminRoutes: FastifyPluginAsync<RouteOptions> = async (app, { luminate, tenantOf }) => {
@@ -38,22 +40,39 @@ export const adminRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
   };
   app.get('/api/v1/admin/storage', { config: admin, schema: storageSchema }, async () => storageReport(luminate.store, durationMs(luminate.config.query_limits.max_query_timeout)));
 
+  const Watermarks = Type.Object({ '1m': Type.Integer(), '1h': Type.Integer() }, { description: 'each level covers buckets before its watermark (unix ms)' });
+  const Report = Type.Object({ watermarks: Watermarks, rewritten: Type.Integer({ description: '(metric, hour) pairs rewritten for late points' }), ms: Type.Integer() });
+  const statusSchema = {
+    summary: 'Where the rollups stand',
+    description: 'Watermarks per level (null before the first refresh), whether a refresh is running, how many completed since start and the last one. Engine-wide.',
+    tags,
+    security,
+    response: { 200: Type.Object({ watermarks: Type.Union([Watermarks, Type.Null()]), running: Type.Boolean(), completed: Type.Integer(), last: Type.Union([Report, Type.Null()]) }), 409: ErrorEnvelope, ...authErrors },
+  };
+  const rollupsOn = () => {
+    const status = luminate.rollupStatus();
+    if (status === null) throw apiErrors.create('ROLLUPS_DISABLED', 'rollups are off (rollups.enabled: false)');
+    return status;
+  };
+  app.get('/api/v1/admin/rollups', { config: admin, schema: statusSchema }, async () => rollupsOn());
+
   const refreshSchema = {
     summary: 'Refresh the rollups now',
     description:
-      'Rolls up the minutes that closed since the last refresh and rewrites hours that got late points, then answers the watermarks (unix ms: each level covers buckets before its watermark). The refresher runs every rollups.refresh_interval by itself; this is for right after a backfill. Engine-wide.',
+      'Rolls up the minutes that closed since the last refresh and rewrites minutes that got late points. Answers 200 with the report when the refresh ends within 20 s, else 202 while it goes on (a first refresh over existing data: follow it with GET /api/v1/admin/rollups). The refresher also runs every rollups.refresh_interval by itself; this is for right after a backfill. Engine-wide.',
     tags,
     security,
-    response: {
-      200: Type.Object({ watermarks: Type.Object({ '1m': Type.Integer(), '1h': Type.Integer() }), rewritten: Type.Integer({ description: '(metric, hour) pairs rewritten for late points' }), ms: Type.Integer() }),
-      409: ErrorEnvelope,
-      ...authErrors,
-    },
+    response: { 200: Report, 202: Type.Object({ status: Type.Literal('running') }), 409: ErrorEnvelope, ...authErrors },
   };
-  app.post('/api/v1/admin/rollups/refresh', { config: admin, schema: refreshSchema }, async () => {
-    const report = await luminate.refreshRollups();
-    if (report === null) throw apiErrors.create('ROLLUPS_DISABLED', 'rollups are off (rollups.enabled: false)');
-    return report;
+  app.post('/api/v1/admin/rollups/refresh', { config: admin, schema: refreshSchema }, async (req, reply) => {
+    rollupsOn();
+    const refresh = luminate.refreshRollups();
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), REFRESH_WAIT_MS)));
+    const report = await Promise.race([refresh, waited]).finally(() => clearTimeout(timer));
+    if (report !== null) return report;
+    refresh.catch((err: unknown) => req.log.error({ err }, 'rollup refresh failed'));
+    return reply.code(202).send({ status: 'running' as const });
   });
 
   app.get('/api/v1/admin/apikeys', { config: admin, schema: { summary: 'API keys of the caller\'s tenant', tags, security, response: { 200: Type.Array(ApiKeyInfo), ...authErrors } } }, async (req) =>

@@ -65,6 +65,7 @@ describe('resolution', () => {
   });
   it('a level needs an interval it divides; range queries take raw only', () => {
     expect(() => parse({ ...agg, resolution: '1h', interval: '30m' })).toThrow(/multiple of 1h/);
+    expect(() => parse({ ...agg, aggregation: 'p95', resolution: '1m' })).toThrow(/no percentile sketch/);
     expect(parse({ ...agg, resolution: '1m', interval: '5m' })).toMatchObject({ resolution: '1m', intervalMs: 300_000 });
     expect(() => parse({ queryType: 'rate', metricName: 'm', interval: '90s', resolution: '1m' })).toThrow(/multiple of 1m/);
     expect(() => parse({ queryType: 'range', metricName: 'm', resolution: '1h' })).toThrow(/raw points/);

@@ -207,6 +207,9 @@ export function parseQuery(body: unknown, tenant: string, limits: QueryLimits, n
     if (typeof aggregation !== 'string' || !(AGGREGATIONS as readonly string[]).includes(aggregation)) {
       invalid(`aggregation must be one of ${AGGREGATIONS.join(', ')}`, 'aggregation', aggregation);
     }
+    if (groupCommon.resolution === '1m' && aggregation.startsWith('p')) {
+      invalid('the 1m rollup keeps no percentile sketch: use resolution 1h, raw or auto for percentiles', 'resolution', '1m');
+    }
     if (body.interval === undefined) return { type: 'aggregate', ...groupCommon, aggregation: aggregation as Aggregation };
     const intervalMs = bucketInterval(body.interval, start, end, limits, 'aggregate queries take');
     return { type: 'aggregate', ...groupCommon, aggregation: aggregation as Aggregation, intervalMs: checkResolution(groupCommon.resolution, intervalMs) };

@@ -107,9 +107,9 @@ export function plan(db: string, q: ParsedQuery, coverage: RollupCoverage | null
     case 'range':
       return planRange(db, q);
     case 'aggregate':
-      return planAggregate(db, q, chooseRollup(q, coverage));
+      return planAggregate(db, q, chooseRollup({ ...q, percentile: q.aggregation.startsWith('p') }, coverage));
     case 'rate':
-      return planRate(db, q, chooseRollup(q, coverage));
+      return planRate(db, q, chooseRollup({ ...q, percentile: false }, coverage));
     case 'listDimensionValues':
       return {
         type: 'listDimensionValues',

@@ -19,12 +19,15 @@ export interface RollupQuery {
   end: number;
   intervalMs?: number | undefined;
   resolution: Resolution;
+  /** Percentiles: only a level with the sketch can answer. */
+  percentile: boolean;
 }
 
 /**
  * `auto` takes the coarsest level whose width divides the interval and whose raw remainder (the
  * partial buckets at the ends plus what is not materialised yet) is at most a quarter of the
- * range; `1m` / `1h` take that level whenever it covers a bucket of the range. Null: raw.
+ * range; `1m` / `1h` take that level whenever it covers a bucket of the range. Percentiles need
+ * the 1-hour level (the only one with a sketch). Null: raw.
  */
 export function chooseRollup(q: RollupQuery, coverage: RollupCoverage | null): RollupChoice | null {
   if (coverage === null || q.resolution === 'raw') return null;
@@ -32,6 +35,7 @@ export function chooseRollup(q: RollupQuery, coverage: RollupCoverage | null): R
   for (const level of levels) {
     const w = level.widthMs;
     if (q.intervalMs !== undefined && q.intervalMs % w !== 0) continue;
+    if (q.percentile && !level.sketch) continue;
     const from = Math.ceil(q.start / w) * w;
     const to = Math.min(Math.floor((q.end + 1) / w) * w, coverage[level.name]);
     if (to <= from) continue;

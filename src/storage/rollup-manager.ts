@@ -1,6 +1,8 @@
 import type { EventBus } from '../cluster/index.js';
 import { metricIdOf } from '../ingest/index.js';
-import { HOUR_MS, MATERIALIZE_AFTER_MS, MINUTE_MS, ROLLUP_LEVELS, refreshHoursSql, refreshMinutesSql } from './rollups.js';
+import { HOUR_MS, MATERIALIZE_AFTER_MS, MINUTE_MS, ROLLUP_LEVELS, refreshSql, type RollupLevel } from './rollups.js';
+
+const [MINUTES, HOURS] = ROLLUP_LEVELS as readonly [RollupLevel, RollupLevel];
 import type { Store } from './store.js';
 
 export interface RollupManagerOptions {
@@ -16,6 +18,16 @@ export interface RollupManagerOptions {
 export interface RollupCoverage {
   '1m': number;
   '1h': number;
+}
+
+export interface RollupStatus {
+  /** Each level covers buckets before its watermark (unix ms); null before the first refresh. */
+  watermarks: RollupCoverage | null;
+  /** A refresh is under way (a first one over existing data can take minutes). */
+  running: boolean;
+  /** Refreshes completed since start, and the last one. */
+  completed: number;
+  last: RefreshReport | null;
 }
 
 export interface RefreshReport {
@@ -36,7 +48,8 @@ const floorTo = (t: number, w: number) => Math.floor(t / w) * w;
 /**
  * The refresher of the rollups (src/storage/rollups.ts). Each `refresh()`:
  *   1. materialises the minutes that closed since the last one (ended ≥ 2 min ago), then the
- *      hours those complete, a day at a time when catching up with existing data;
+ *      hours those complete (both from raw samples), a day at a time when catching up with
+ *      existing data;
  *   2. rewrites every (metric, hour) that got late points — announced on the bus, or found in
  *      the engine's late-point log (which survives a crash) — at both levels;
  *   3. records the watermarks and a checkpoint in `rollup_state`.
@@ -55,6 +68,8 @@ export class RollupManager {
   /** metric id → stale minutes not yet rewritten (announced, or being rewritten now). */
   readonly #stale = new Map<string, Set<number>>();
   #running: Promise<RefreshReport> | null = null;
+  #completed = 0;
+  #last: RefreshReport | null = null;
   #queued: Promise<RefreshReport> | null = null;
   readonly #unsubscribe: (() => void) | undefined;
 
@@ -98,7 +113,12 @@ export class RollupManager {
    */
   refresh(): Promise<RefreshReport> {
     if (this.#running === null) {
-      this.#running = this.#refresh().finally(() => (this.#running = null));
+      this.#running = this.#refresh()
+        .then((report) => {
+          this.#completed++;
+          return (this.#last = report);
+        })
+        .finally(() => (this.#running = null));
       return this.#running;
     }
     this.#queued ??= this.#running
@@ -108,6 +128,10 @@ export class RollupManager {
         return this.refresh();
       });
     return this.#queued;
+  }
+
+  status(): RollupStatus {
+    return { watermarks: this.#wm && { ...this.#wm }, running: this.#running !== null, completed: this.#completed, last: this.#last };
   }
 
   /** Stops listening and waits for a refresh under way. */
@@ -180,9 +204,9 @@ export class RollupManager {
     while (wm['1m'] < target) {
       const to = Math.min(target, floorTo(wm['1m'], HOUR_MS) + CHUNK_MS);
       this.#ceiling = to;
-      await this.#exec(refreshMinutesSql(store.db, { from: wm['1m'], to }, this.#now()));
+      await this.#exec(refreshSql(store.db, MINUTES, { from: wm['1m'], to }, this.#now()));
       const hoursTo = floorTo(to, HOUR_MS);
-      if (hoursTo > wm['1h']) await this.#exec(refreshHoursSql(store.db, { from: wm['1h'], to: hoursTo }, this.#now()));
+      if (hoursTo > wm['1h']) await this.#exec(refreshSql(store.db, HOURS, { from: wm['1h'], to: hoursTo }, this.#now()));
       wm = this.#wm = { '1m': to, '1h': Math.max(wm['1h'], hoursTo) };
       if (to < target) {
         await this.#save(this.#checkpoint);
@@ -192,7 +216,7 @@ export class RollupManager {
     this.#ceiling = 0;
 
     // 2. Rewrite the stale minutes below where this refresh started (the forward step wrote the
-    // rest), an hour at a time: the span of its stale minutes, then the hour from its minutes.
+    // rest), an hour at a time: the span of its stale minutes, then the whole hour.
     const byHour = new Map<number, { from: number; to: number; metricIds: Set<string> }>();
     for (const [mid, m] of taken) {
       if (m >= before) continue;
@@ -209,8 +233,8 @@ export class RollupManager {
     for (const [h, r] of [...byHour].sort((a, b) => a[0] - b[0])) {
       const metricIds = [...r.metricIds];
       rewritten += metricIds.length;
-      await this.#exec(refreshMinutesSql(store.db, { from: r.from, to: Math.min(r.to, wm['1m']), metricIds }, this.#now()));
-      if (h + HOUR_MS <= wm['1h']) await this.#exec(refreshHoursSql(store.db, { from: h, to: h + HOUR_MS, metricIds }, this.#now()));
+      await this.#exec(refreshSql(store.db, MINUTES, { from: r.from, to: Math.min(r.to, wm['1m']), metricIds }, this.#now()));
+      if (h + HOUR_MS <= wm['1h']) await this.#exec(refreshSql(store.db, HOURS, { from: h, to: h + HOUR_MS, metricIds }, this.#now()));
     }
     // Marks that arrived while this ran stay for the next refresh: only what it took is cleared.
     for (const [mid, m] of taken) {

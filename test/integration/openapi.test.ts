@@ -25,6 +25,7 @@ const ENDPOINTS = [
   ['post', '/api/v1/admin/retention'],
   ['get', '/api/v1/admin/storage'],
   ['post', '/api/v1/admin/rollups/refresh'],
+  ['get', '/api/v1/admin/rollups'],
   ['delete', '/api/v1/admin/metrics/{name}'],
   ['get', '/api/v1/cardinality'],
   ['post', '/api/v1/prom/write'],

@@ -181,6 +181,19 @@ describe('rollups answer as raw samples do', () => {
     }
     await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: { relative: '2d' }, aggregation: 'sum', groupBy: ['customer'] }, EXACT, '1h');
     await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: { relative: '2d' }, aggregation: 'p99' }, 'sketch', '1h');
+    // Percentiles at minute steps: the 1m level has no sketch, so raw (exact).
+    expect((await ask({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: six, aggregation: 'p95', interval: '5m' })).resolution).toBe('raw');
+  });
+
+  it('GET /api/v1/admin/rollups and POST /api/v1/admin/rollups/refresh report the watermarks', async () => {
+    const before = (await (await fetch(`${s.url}/api/v1/admin/rollups`)).json()) as { completed: number; watermarks: Record<string, number> };
+    expect(before.watermarks['1m']).toBeGreaterThan(now - 4 * 60_000);
+    expect(before.watermarks['1h']).toBe(Math.floor(before.watermarks['1m']! / HOUR) * HOUR);
+    const r = await fetch(`${s.url}/api/v1/admin/rollups/refresh`, { method: 'POST' });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ watermarks: { '1m': expect.any(Number) as number, '1h': expect.any(Number) as number }, rewritten: 0 });
+    const after = (await (await fetch(`${s.url}/api/v1/admin/rollups`)).json()) as { completed: number; running: boolean; last: unknown };
+    expect(after).toMatchObject({ running: false, completed: before.completed + 1, last: { rewritten: 0 } });
   });
 
   it('resolution: raw forces raw, a level is honoured or refused with INVALID_QUERY', async () => {

@@ -17,7 +17,8 @@ const points = Array.from({ length: 3000 }, (_, i) => ({
 }));
 
 beforeAll(async () => {
-  s = await startTestServer({ auth: { enabled: true, jwt_secret: SECRET }, rate_limits: { enabled: false }, batch_write: { flush_interval: '5ms' } });
+  // Rollups off here: the storage figures are the raw tables', and the rollup endpoints say why they refuse.
+  s = await startTestServer({ auth: { enabled: true, jwt_secret: SECRET }, rate_limits: { enabled: false }, batch_write: { flush_interval: '5ms' }, rollups: { enabled: false } });
   admin = await jwtFor(SECRET, 'tenant_a', ['read', 'write', 'admin']);
   writer = await jwtFor(SECRET, 'tenant_a', ['read', 'write']);
   const r = await fetch(`${s.url}/api/v1/write`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' }, body: JSON.stringify({ metrics: points }) });
@@ -56,5 +57,13 @@ describe('GET /api/v1/admin/storage', () => {
     const r = await fetch(`${s.url}/api/v1/admin/storage`, { headers: { authorization: `Bearer ${writer}` } });
     expect(r.status).toBe(403);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+  });
+
+  it('rollup endpoints answer 409 ROLLUPS_DISABLED when rollups are off', async () => {
+    for (const [method, path] of [['GET', '/api/v1/admin/rollups'], ['POST', '/api/v1/admin/rollups/refresh']] as const) {
+      const r = await fetch(`${s.url}${path}`, { method, headers: { authorization: `Bearer ${admin}` } });
+      expect(r.status).toBe(409);
+      expect(await r.json()).toMatchObject({ error: { code: 'ROLLUPS_DISABLED' } });
+    }
   });
 });
