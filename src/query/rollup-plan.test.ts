@@ -4,7 +4,7 @@ import { chooseRollup } from './rollup-plan.js';
 const H = 3_600_000;
 const M = 60_000;
 const T = 1_796_000_000_000 - (1_796_000_000_000 % H); // an hour boundary
-const covered = { '1m': T + 30 * 24 * H, '1h': T + 30 * 24 * H };
+const covered = { '1m': T + 30 * 24 * H, '1h': T + 30 * 24 * H, pointsPerSeriesHour: 3600 };
 
 describe('chooseRollup', () => {
   it('takes the 1h level for a long range, the aligned middle only', () => {
@@ -13,7 +13,7 @@ describe('chooseRollup', () => {
   });
 
   it('ends the rollup at the watermark (what is not materialised is read raw)', () => {
-    const c = chooseRollup({ percentile: false, start: T, end: T + 48 * H, resolution: 'auto' }, { '1m': T + 40 * H + 5 * M, '1h': T + 40 * H });
+    const c = chooseRollup({ percentile: false, start: T, end: T + 48 * H, resolution: 'auto' }, { '1m': T + 40 * H + 5 * M, '1h': T + 40 * H, pointsPerSeriesHour: 60 });
     expect(c).toMatchObject({ level: { name: '1h' }, from: T, to: T + 40 * H });
   });
 
@@ -32,7 +32,7 @@ describe('chooseRollup', () => {
     const q = { start: T, end: T + 48 * H };
     expect(chooseRollup({ percentile: false, ...q, resolution: 'raw' }, covered)).toBeNull();
     expect(chooseRollup({ percentile: false, ...q, resolution: 'auto' }, null)).toBeNull();
-    expect(chooseRollup({ percentile: false, ...q, resolution: 'auto' }, { '1m': T, '1h': T })).toBeNull();
+    expect(chooseRollup({ percentile: false, ...q, resolution: 'auto' }, { '1m': T, '1h': T, pointsPerSeriesHour: 60 })).toBeNull();
     // Less than one whole bucket in the range.
     expect(chooseRollup({ percentile: false, start: T + 10_000, end: T + 50_000, resolution: '1m' }, covered)).toBeNull();
   });
@@ -47,5 +47,15 @@ describe('chooseRollup', () => {
     expect(chooseRollup({ ...q, percentile: true }, covered)).toBeNull();
     expect(chooseRollup({ ...q, start: T, end: T + 48 * H, percentile: true }, covered)?.level.name).toBe('1h');
     expect(chooseRollup({ ...q, start: T, end: T + 48 * H, intervalMs: 5 * M, percentile: true }, covered)).toBeNull();
+  });
+
+  it('auto reads percentiles raw for sparse series (faster and exact), from the sketch for dense ones', () => {
+    const q = { start: T, end: T + 48 * H, resolution: 'auto' as const, percentile: true };
+    expect(chooseRollup(q, { ...covered, pointsPerSeriesHour: 60 })).toBeNull();
+    expect(chooseRollup(q, { ...covered, pointsPerSeriesHour: null })).toBeNull();
+    expect(chooseRollup(q, { ...covered, pointsPerSeriesHour: 360 })?.level.name).toBe('1h');
+    expect(chooseRollup({ ...q, resolution: '1h' }, { ...covered, pointsPerSeriesHour: 60 })?.level.name).toBe('1h');
+    // Other aggregations do not care.
+    expect(chooseRollup({ ...q, percentile: false }, { ...covered, pointsPerSeriesHour: 1 })?.level.name).toBe('1h');
   });
 });

@@ -14,15 +14,21 @@ export interface RollupManagerOptions {
   onProgress?: (info: { level: '1m'; done: number; to: number }) => void;
 }
 
-/** How far each level is materialised for one metric: rollups are valid for buckets before these (unix ms). */
-export interface RollupCoverage {
+/** How far each level is materialised: rollups are valid for buckets before these (unix ms). */
+export interface Watermarks {
   '1m': number;
   '1h': number;
 }
 
+/** Watermarks for one metric (earlier where it has stale minutes), and how dense its series are. */
+export interface RollupCoverage extends Watermarks {
+  /** Mean raw points per series-hour over the metric's last day of 1-hour rows; null when unknown. */
+  pointsPerSeriesHour: number | null;
+}
+
 export interface RollupStatus {
   /** Each level covers buckets before its watermark (unix ms); null before the first refresh. */
-  watermarks: RollupCoverage | null;
+  watermarks: Watermarks | null;
   /** A refresh is under way (a first one over existing data can take minutes). */
   running: boolean;
   /** Refreshes completed since start, and the last one. */
@@ -32,7 +38,7 @@ export interface RollupStatus {
 
 export interface RefreshReport {
   /** Watermarks after the refresh (unix ms). */
-  watermarks: RollupCoverage;
+  watermarks: Watermarks;
   /** (metric, hour) pairs rewritten for late points. */
   rewritten: number;
   ms: number;
@@ -59,7 +65,12 @@ const floorTo = (t: number, w: number) => Math.floor(t / w) * w;
 export class RollupManager {
   readonly #o: RollupManagerOptions;
   readonly #now: () => number;
-  #wm: RollupCoverage | null = null;
+  #wm: Watermarks | null = null;
+  /** metric id → mean points per series-hour (see RollupCoverage). */
+  #density = new Map<string, number>();
+  #densityMeasured = -Infinity;
+  /** The 1-hour watermark when the density was last measured. */
+  #densityAt = 0;
   /** While a forward step runs, the watermark it is moving to (late points below it are stale too). */
   #ceiling = 0;
   #checkpoint = 0;
@@ -90,7 +101,22 @@ export class RollupManager {
     if (m !== undefined && h !== undefined) {
       this.#wm = { '1m': Number(m.watermark), '1h': Number(h.watermark) };
       this.#checkpoint = Number(m.checkpoint);
+      await this.#measureDensity();
     }
+  }
+
+  /** Points per series-hour of each metric over the last day of 1-hour rows. */
+  async #measureDensity(): Promise<void> {
+    const { store } = this.#o;
+    if (this.#wm === null) return;
+    this.#densityMeasured = this.#now();
+    this.#densityAt = this.#wm['1h'];
+    const rows = await store.rows<{ mid: string; d: number }>(
+      `SELECT toString(metric_id) AS mid, sum(cnt) / count() AS d FROM ${store.db}.rollup_1h
+       WHERE bucket >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') GROUP BY metric_id`,
+      { params: { from: this.#wm['1h'] - 24 * HOUR_MS } },
+    );
+    this.#density = new Map(rows.map((r) => [r.mid, Number(r.d)]));
   }
 
   /**
@@ -99,11 +125,13 @@ export class RollupManager {
    */
   coverage(tenant: string, metric: string): RollupCoverage | null {
     if (this.#wm === null) return null;
-    const stale = this.#stale.get(metricIdOf(tenant, metric));
-    if (stale === undefined || stale.size === 0) return this.#wm;
+    const mid = metricIdOf(tenant, metric);
+    const pointsPerSeriesHour = this.#density.get(mid) ?? null;
+    const stale = this.#stale.get(mid);
+    if (stale === undefined || stale.size === 0) return { ...this.#wm, pointsPerSeriesHour };
     let first = Infinity;
     for (const m of stale) first = Math.min(first, m);
-    return { '1m': Math.min(this.#wm['1m'], first), '1h': Math.min(this.#wm['1h'], floorTo(first, HOUR_MS)) };
+    return { '1m': Math.min(this.#wm['1m'], first), '1h': Math.min(this.#wm['1h'], floorTo(first, HOUR_MS)), pointsPerSeriesHour };
   }
 
   /**
@@ -242,6 +270,10 @@ export class RollupManager {
       minutes?.delete(m);
       if (minutes?.size === 0) this.#stale.delete(mid);
     }
+    // New hours, or rewritten ones, change the density; it is a scan of a day of 1-hour rows, so
+    // at most every 10 minutes once known.
+    const changed = rewritten > 0 || wm['1h'] > this.#densityAt;
+    if (changed && (this.#density.size === 0 || this.#now() - this.#densityMeasured > 600_000)) await this.#measureDensity();
     // A mark committed later than this refresh started is read again next time.
     await this.#save(started);
     return { watermarks: { ...wm }, rewritten, ms: this.#now() - started };

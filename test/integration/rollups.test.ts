@@ -50,6 +50,10 @@ function dataset(): Point[] {
       points.push({ name: 'ru_requests', timestamp: t, value: v, dimensions: { customer: `c${c}`, region: `r${c % 2}` } });
     }
   }
+  // A dense metric (a point every 5 s): auto answers its percentiles from the sketch.
+  for (let c = 0; c < 3; c++) {
+    for (let t = end - 30 * HOUR + c * 1_000; t < end; t += 5_000) points.push({ name: 'ru_dense', timestamp: t, value: Math.round(Math.exp(2 + 3 * r()) * 100) / 100, dimensions: { customer: `c${c}` } });
+  }
   // Shuffle whole chunks: points of one series reach the engine out of time order.
   const chunks: Point[][] = [];
   for (let i = 0; i < points.length; i += 5_000) chunks.push(points.slice(i, i + 5_000));
@@ -87,18 +91,19 @@ async function withinSketch(body: Record<string, unknown>, row: Record<string, u
   let from = Date.parse(r.start);
   let to = Date.parse(r.end);
   if (typeof row.timestamp === 'number') {
-    const iv = ({ '1h': HOUR, '6h': 6 * HOUR } as Record<string, number>)[body.interval as string]!;
+    const iv = ({ '1h': HOUR, '3h': 3 * HOUR, '6h': 6 * HOUR } as Record<string, number>)[body.interval as string]!;
     from = Math.max(from, row.timestamp);
     to = Math.min(to, row.timestamp + iv - 1);
   }
+  const metric = body.metricName as string;
   const dims = { ...((body.filters ?? {}) as Record<string, string | string[]>), ...(row.groupKey as Record<string, string>) };
   const where = Object.keys(dims).map((_k, i) => `dimensions[{k${i}:String}] IN {v${i}:Array(String)}`);
-  const params: Record<string, unknown> = { mid: BigInt(metricIdOf('default', 'ru_latency')), from, to };
+  const params: Record<string, unknown> = { mid: BigInt(metricIdOf('default', metric)), metric, from, to };
   Object.entries(dims).forEach(([k, v], i) => ((params[`k${i}`] = k), (params[`v${i}`] = Array.isArray(v) ? v : [v])));
   const [res] = await s.luminate.store.rows<{ v: number[] }>(
     `SELECT arraySort(groupArray(value)) AS v FROM ${db}.samples WHERE metric_id = {mid:UInt64}
        AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-       AND series_id IN (SELECT series_id FROM ${db}.series WHERE metric = 'ru_latency' ${where.map((w) => 'AND ' + w).join(' ')})`,
+       AND series_id IN (SELECT series_id FROM ${db}.series WHERE metric = {metric:String} ${where.map((w) => 'AND ' + w).join(' ')})`,
     { params },
   );
   const v = res!.v;
@@ -152,7 +157,8 @@ describe('rollups answer as raw samples do', () => {
   it('every aggregation, whole range and per hour, grouped and filtered, from the 1h rollup', async () => {
     for (const aggregation of AGGS) {
       const quantile = aggregation.startsWith('p');
-      const base = { queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, aggregation };
+      // ru_latency is sparse (≤ 3 points a minute): auto reads its percentiles raw, so ask for the sketch.
+      const base = { queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, aggregation, ...(quantile ? { resolution: '1h' } : {}) };
       const tol = quantile ? 'sketch' : EXACT;
       const whole = Math.max(await compare(base, tol, '1h'), await compare({ ...base, groupBy: ['customer'] }, tol, '1h'));
       // The sketch is used (not an exact path in disguise), and over thousands of points it is
@@ -164,6 +170,13 @@ describe('rollups answer as raw samples do', () => {
       // Top-N by sketch values may rank near-equal groups differently: exact aggregations only.
       await compare({ ...base, interval: '6h', groupBy: ['customer'], ...(quantile ? {} : { limit: 3 }) }, tol, '1h');
     }
+  });
+
+  it('auto answers percentiles of dense series from the sketch, of sparse ones raw', async () => {
+    const q = { queryType: 'aggregate', metricName: 'ru_dense', timeRange: { start: iso(end - 30 * HOUR), end: iso(end) }, groupBy: ['customer'] };
+    await compare({ ...q, aggregation: 'p95' }, 'sketch', '1h');
+    await compare({ ...q, aggregation: 'p50', interval: '3h' }, 'sketch', '1h');
+    expect((await ask({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, aggregation: 'p95' })).resolution).toBe('raw');
   });
 
   it('rate with counter resets, per hour and per 10 minutes (1m rollup)', async () => {
@@ -179,8 +192,10 @@ describe('rollups answer as raw samples do', () => {
     for (const aggregation of ['avg', 'max', 'count', 'integral'] as const) {
       await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: six, aggregation, interval: '5m', groupBy: ['region'] }, EXACT, '1m');
     }
-    await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: { relative: '2d' }, aggregation: 'sum', groupBy: ['customer'] }, EXACT, '1h');
-    await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: { relative: '2d' }, aggregation: 'p99' }, 'sketch', '1h');
+    // Up to now (a relative range would move between the raw and the rollup query).
+    const twoDays = { start: iso(now - 2 * DAY), end: iso(now) };
+    await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: twoDays, aggregation: 'sum', groupBy: ['customer'] }, EXACT, '1h');
+    await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: twoDays, aggregation: 'p99', resolution: '1h' }, 'sketch', '1h');
     // Percentiles at minute steps: the 1m level has no sketch, so raw (exact).
     expect((await ask({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: six, aggregation: 'p95', interval: '5m' })).resolution).toBe('raw');
   });
@@ -222,7 +237,7 @@ describe('rollups answer as raw samples do', () => {
     const rep = await s.luminate.refreshRollups();
     expect(rep?.rewritten).toBeGreaterThan(0);
     for (const aggregation of ['max', 'sum', 'count', 'integral'] as const) await compare({ ...base, aggregation }, EXACT, '1h');
-    await compare({ ...base, aggregation: 'p99' }, 'sketch', '1h');
+    await compare({ ...base, aggregation: 'p99', resolution: '1h' }, 'sketch', '1h');
     await compare({ queryType: 'rate', metricName: 'ru_requests', timeRange: range, interval: '1h', groupBy: ['customer'] }, EXACT, '1h');
   });
 
@@ -255,7 +270,7 @@ describe('rollups answer as raw samples do', () => {
     expect(rep.watermarks['1m']).toBeGreaterThan(now - 4 * 60_000);
     const svc = new QueryService({ store, limits: queryLimitsOf(s.luminate.config), rollups: fresh });
     await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, aggregation: 'integral', groupBy: ['region'] }, EXACT, '1h', svc);
-    await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, aggregation: 'p95', interval: '1h' }, 'sketch', '1h', svc);
+    await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, aggregation: 'p95', interval: '1h', resolution: '1h' }, 'sketch', '1h', svc);
     await compare({ queryType: 'rate', metricName: 'ru_requests', timeRange: range, interval: '1h' }, EXACT, '1h', svc);
     await fresh.close();
     svc.close();
