@@ -51,6 +51,11 @@ const CHUNK_MS = 24 * HOUR_MS;
 
 const floorTo = (t: number, w: number) => Math.floor(t / w) * w;
 
+interface StaleSpan {
+  from: number;
+  to: number;
+}
+
 /**
  * The refresher of the rollups (src/storage/rollups.ts). Each `refresh()`:
  *   1. materialises the minutes that closed since the last one (ended ≥ 2 min ago), then the
@@ -76,8 +81,11 @@ export class RollupManager {
   #checkpoint = 0;
   #updated = 0;
   #logRead = false;
-  /** metric id → stale minutes not yet rewritten (announced, or being rewritten now). */
-  readonly #stale = new Map<string, Set<number>>();
+  /**
+   * metric id → stale spans [from, to) of whole minutes not yet rewritten (announced, or being
+   * rewritten now). Spans, not minute sets: a backfill flush may cover a week of one metric.
+   */
+  readonly #stale = new Map<string, StaleSpan[]>();
   #running: Promise<RefreshReport> | null = null;
   #completed = 0;
   #last: RefreshReport | null = null;
@@ -128,9 +136,9 @@ export class RollupManager {
     const mid = metricIdOf(tenant, metric);
     const pointsPerSeriesHour = this.#density.get(mid) ?? null;
     const stale = this.#stale.get(mid);
-    if (stale === undefined || stale.size === 0) return { ...this.#wm, pointsPerSeriesHour };
+    if (stale === undefined) return { ...this.#wm, pointsPerSeriesHour };
     let first = Infinity;
-    for (const m of stale) first = Math.min(first, m);
+    for (const span of stale) first = Math.min(first, span.from);
     return { '1m': Math.min(this.#wm['1m'], first), '1h': Math.min(this.#wm['1h'], floorTo(first, HOUR_MS)), pointsPerSeriesHour };
   }
 
@@ -192,10 +200,16 @@ export class RollupManager {
     this.#markStale(metricIdOf(tenant, metric), earliest, Math.min(latest, below - 1));
   }
 
+  /** Marks the minutes holding [from, to] (ms, inclusive) stale. */
   #markStale(metricId: string, from: number, to: number): void {
-    let minutes = this.#stale.get(metricId);
-    if (minutes === undefined) this.#stale.set(metricId, (minutes = new Set()));
-    for (let m = floorTo(from, MINUTE_MS); m <= to; m += MINUTE_MS) minutes.add(m);
+    const span = { from: floorTo(from, MINUTE_MS), to: floorTo(to, MINUTE_MS) + MINUTE_MS };
+    const spans = this.#stale.get(metricId);
+    if (spans === undefined) return void this.#stale.set(metricId, [span]);
+    // Flushes of a steady trickle of late points overlap the previous span: extend it.
+    const last = spans[spans.length - 1]!;
+    if (span.from <= last.to && span.to >= last.from) {
+      spans[spans.length - 1] = { from: Math.min(last.from, span.from), to: Math.max(last.to, span.to) };
+    } else spans.push(span);
   }
 
   async #refresh(): Promise<RefreshReport> {
@@ -216,7 +230,7 @@ export class RollupManager {
     }
     // What is stale now is rewritten by this refresh (its points are stored: the forward step
     // below reads them too); marks that arrive from here on wait for the next one.
-    const taken = [...this.#stale].flatMap(([mid, minutes]) => [...minutes].map((m) => [mid, m] as const));
+    const taken = [...this.#stale].flatMap(([mid, spans]) => spans.map((span) => [mid, span] as const));
 
     let wm = this.#wm;
     if (wm === null) {
@@ -246,15 +260,17 @@ export class RollupManager {
     // 2. Rewrite the stale minutes below where this refresh started (the forward step wrote the
     // rest), an hour at a time: the span of its stale minutes, then the whole hour.
     const byHour = new Map<number, { from: number; to: number; metricIds: Set<string> }>();
-    for (const [mid, m] of taken) {
-      if (m >= before) continue;
-      const h = floorTo(m, HOUR_MS);
-      const cur = byHour.get(h);
-      if (cur === undefined) byHour.set(h, { from: m, to: m + MINUTE_MS, metricIds: new Set([mid]) });
-      else {
-        cur.from = Math.min(cur.from, m);
-        cur.to = Math.max(cur.to, m + MINUTE_MS);
-        cur.metricIds.add(mid);
+    for (const [mid, span] of taken) {
+      for (let h = floorTo(span.from, HOUR_MS); h < Math.min(span.to, before); h += HOUR_MS) {
+        const from = Math.max(span.from, h);
+        const to = Math.min(span.to, h + HOUR_MS, before);
+        const cur = byHour.get(h);
+        if (cur === undefined) byHour.set(h, { from, to, metricIds: new Set([mid]) });
+        else {
+          cur.from = Math.min(cur.from, from);
+          cur.to = Math.max(cur.to, to);
+          cur.metricIds.add(mid);
+        }
       }
     }
     let rewritten = 0;
@@ -265,10 +281,10 @@ export class RollupManager {
       if (h + HOUR_MS <= wm['1h']) await this.#exec(refreshSql(store.db, HOURS, { from: h, to: h + HOUR_MS, metricIds }, this.#now()));
     }
     // Marks that arrived while this ran stay for the next refresh: only what it took is cleared.
-    for (const [mid, m] of taken) {
-      const minutes = this.#stale.get(mid);
-      minutes?.delete(m);
-      if (minutes?.size === 0) this.#stale.delete(mid);
+    for (const [mid, span] of taken) {
+      const left = this.#stale.get(mid)?.filter((s) => s !== span) ?? [];
+      if (left.length > 0) this.#stale.set(mid, left);
+      else this.#stale.delete(mid);
     }
     // New hours, or rewritten ones, change the density; it is a scan of a day of 1-hour rows, so
     // at most every 10 minutes once known.
