@@ -273,7 +273,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
       await rollups?.deleteBefore(tenant, metric, before);
       return n;
     },
-    refreshRollups: () => rollups?.refresh() ?? Promise.resolve(null),
+    refreshRollups: () => rollups?.refresh(true) ?? Promise.resolve(null),
     rollupStatus: () => rollups?.status() ?? null,
     write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
     writeSeries: (list, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeSeries(list, tenant, admit)),

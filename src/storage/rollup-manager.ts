@@ -54,7 +54,18 @@ const floorTo = (t: number, w: number) => Math.floor(t / w) * w;
 interface StaleSpan {
   from: number;
   to: number;
+  /** When the span was first and last marked (this process's clock). */
+  first: number;
+  last: number;
 }
+
+/**
+ * A timer refresh rewrites a stale span once no late point has touched it for QUIET_MS, or once
+ * it has waited MAX_STALE_MS: a backfill then rewrites its minutes once, not every refresh while
+ * it runs. Until then queries read raw there. An explicit refresh rewrites everything.
+ */
+const QUIET_MS = 30_000;
+const MAX_STALE_MS = 300_000;
 
 /**
  * The refresher of the rollups (src/storage/rollups.ts). Each `refresh()`:
@@ -90,6 +101,7 @@ export class RollupManager {
   #completed = 0;
   #last: RefreshReport | null = null;
   #queued: Promise<RefreshReport> | null = null;
+  #forceQueued = false;
   readonly #unsubscribe: (() => void) | undefined;
 
   constructor(options: RollupManagerOptions) {
@@ -145,11 +157,12 @@ export class RollupManager {
   /**
    * Runs a refresh that starts after this call: with one under way (which may have missed points
    * written just before this call), the next one is queued behind it and shared by every caller
-   * that asks meanwhile.
+   * that asks meanwhile. `force` rewrites every stale minute, settled or not (see QUIET_MS): what
+   * an explicit refresh after a backfill wants; the timer leaves it off.
    */
-  refresh(): Promise<RefreshReport> {
+  refresh(force = false): Promise<RefreshReport> {
     if (this.#running === null) {
-      this.#running = this.#refresh()
+      this.#running = this.#refresh(force)
         .then((report) => {
           this.#completed++;
           return (this.#last = report);
@@ -157,11 +170,14 @@ export class RollupManager {
         .finally(() => (this.#running = null));
       return this.#running;
     }
+    this.#forceQueued ||= force;
     this.#queued ??= this.#running
       .catch(() => {})
       .then(() => {
+        const f = this.#forceQueued;
         this.#queued = null;
-        return this.refresh();
+        this.#forceQueued = false;
+        return this.refresh(f);
       });
     return this.#queued;
   }
@@ -202,17 +218,18 @@ export class RollupManager {
 
   /** Marks the minutes holding [from, to] (ms, inclusive) stale. */
   #markStale(metricId: string, from: number, to: number): void {
-    const span = { from: floorTo(from, MINUTE_MS), to: floorTo(to, MINUTE_MS) + MINUTE_MS };
+    const at = this.#now();
+    const span = { from: floorTo(from, MINUTE_MS), to: floorTo(to, MINUTE_MS) + MINUTE_MS, first: at, last: at };
     const spans = this.#stale.get(metricId);
     if (spans === undefined) return void this.#stale.set(metricId, [span]);
     // Flushes of a steady trickle of late points overlap the previous span: extend it.
-    const last = spans[spans.length - 1]!;
-    if (span.from <= last.to && span.to >= last.from) {
-      spans[spans.length - 1] = { from: Math.min(last.from, span.from), to: Math.max(last.to, span.to) };
+    const prev = spans[spans.length - 1]!;
+    if (span.from <= prev.to && span.to >= prev.from) {
+      spans[spans.length - 1] = { from: Math.min(prev.from, span.from), to: Math.max(prev.to, span.to), first: prev.first, last: at };
     } else spans.push(span);
   }
 
-  async #refresh(): Promise<RefreshReport> {
+  async #refresh(force: boolean): Promise<RefreshReport> {
     const started = this.#now();
     const { store } = this.#o;
     const target = floorTo(started - MATERIALIZE_AFTER_MS, 60_000);
@@ -230,7 +247,9 @@ export class RollupManager {
     }
     // What is stale now is rewritten by this refresh (its points are stored: the forward step
     // below reads them too); marks that arrive from here on wait for the next one.
-    const taken = [...this.#stale].flatMap(([mid, spans]) => spans.map((span) => [mid, span] as const));
+    const taken = [...this.#stale].flatMap(([mid, spans]) =>
+      spans.filter((x) => force || x.last <= started - QUIET_MS || x.first <= started - MAX_STALE_MS).map((span) => [mid, span] as const),
+    );
 
     let wm = this.#wm;
     if (wm === null) {

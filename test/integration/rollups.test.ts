@@ -241,6 +241,37 @@ describe('rollups answer as raw samples do', () => {
     await compare({ queryType: 'rate', metricName: 'ru_requests', timeRange: range, interval: '1h', groupBy: ['customer'] }, EXACT, '1h');
   });
 
+  it('a timer refresh waits until late points have settled (a backfill is rewritten once), at most 5 minutes', async () => {
+    let skew = 0;
+    const m = new RollupManager({ store: s.luminate.store, bus: s.luminate.bus, now: () => Date.now() + skew });
+    await m.load();
+    await m.refresh(true);
+    const late = (i: number) => ({ name: 'ru_latency', timestamp: start + 2 * DAY + 3_000_000 + i * 1_000, value: 7 + i, dimensions: { customer: 'c6', region: 'r2' } });
+    await write([late(0)]);
+    const stale = m.coverage('default', 'ru_latency')!['1m'];
+    expect(stale).toBeLessThan(start + 2 * DAY + 3_600_000);
+    expect((await m.refresh()).rewritten).toBe(0); // just marked: not settled
+    skew = 31_000;
+    await write([late(1)]); // still arriving: the span stays open
+    expect((await m.refresh()).rewritten).toBe(0);
+    skew = 62_000;
+    expect((await m.refresh()).rewritten).toBe(1);
+    expect(m.coverage('default', 'ru_latency')!['1m']).toBeGreaterThan(stale);
+    // A span that never settles is rewritten after 5 minutes all the same.
+    for (let i = 2; i < 14; i++) {
+      skew += 29_000;
+      await write([late(i)]);
+      const rep = await m.refresh();
+      if (i < 11) expect(rep.rewritten, `after ${i}`).toBe(0);
+      else if (rep.rewritten > 0) break;
+      if (i === 13) throw new Error('a span that kept changing was never rewritten');
+    }
+    await m.close();
+    // m saved its state with a clock minutes ahead: drop it, so the next test reads the real one.
+    await s.luminate.store.client.command({ query: `TRUNCATE TABLE ${s.luminate.store.db}.rollup_state` });
+    await s.luminate.refreshRollups();
+  });
+
   it('a refresher that lost its in-memory marks (a crash) rewrites late hours from the engine\'s log', async () => {
     const store = s.luminate.store;
     // A second refresher on the same tables, deaf to the bus: it only knows what the engine logged.
@@ -249,7 +280,7 @@ describe('rollups answer as raw samples do', () => {
     const svc = new QueryService({ store, limits: queryLimitsOf(s.luminate.config), rollups: recovered });
     const late = Array.from({ length: 50 }, (_, i) => ({ name: 'ru_latency', timestamp: start + 2 * DAY + 600_000 + i * 1_000, value: 90_000 + i, dimensions: { customer: 'c4', region: 'r0' } }));
     await write(late);
-    await recovered.refresh();
+    await recovered.refresh(true);
     for (const aggregation of ['max', 'count', 'avg'] as const) {
       await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, aggregation, groupBy: ['customer'] }, EXACT, '1h', svc);
     }
@@ -265,7 +296,7 @@ describe('rollups answer as raw samples do', () => {
     const fresh = new RollupManager({ store, onProgress: (p) => progress.push(p.done) });
     await fresh.load();
     expect(fresh.coverage('default', 'ru_latency')).toBeNull();
-    const rep = await fresh.refresh();
+    const rep = await fresh.refresh(true);
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(rep.watermarks['1m']).toBeGreaterThan(now - 4 * 60_000);
     const svc = new QueryService({ store, limits: queryLimitsOf(s.luminate.config), rollups: fresh });
