@@ -21,6 +21,8 @@ export interface LongRangeOptions {
   runs: number;
   rawRuns: number;
   dataDir?: string | undefined;
+  /** Reuse the points already in dataDir (from an earlier run with the same sizes). */
+  reuse: boolean;
   log: (msg: string) => void;
 }
 
@@ -63,19 +65,32 @@ async function generate(dataDir: string, o: LongRangeOptions, end: number): Prom
 type Answer = { results: { groupKey: Record<string, string>; timestamp?: number; value: number }[]; resolution?: string; executionTimeMs: number };
 
 export async function runLongRange(o: LongRangeOptions): Promise<void> {
+  if (o.reuse && o.dataDir === undefined) throw new Error('--reuse needs --data-dir');
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'lm-bench-long-'));
-  // Whole minutes, ending 5 minutes ago: the rollups cover everything but the last few minutes.
-  const end = Math.floor(Date.now() / MINUTE) * MINUTE - 5 * MINUTE;
   o.log(`long-range: ${o.series.toLocaleString()} series × ${o.days} days at 1-minute resolution in ${dataDir}`);
-  const g0 = performance.now();
-  const points = await generate(dataDir, o, end);
-  o.log(`generated ${points.toLocaleString()} points in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
+  let points: number;
+  let end: number;
+  if (o.reuse) {
+    const engine = await createEngine({ type: 'embedded', dataDir });
+    const [row] = await (await engine.client.query({ query: 'SELECT count() AS n, toUnixTimestamp64Milli(max(ts)) AS t FROM luminate.samples', format: 'JSONEachRow' })).json<{ n: string; t: string }>();
+    await engine.client.close();
+    points = Number(row?.n ?? 0);
+    end = Number(row?.t ?? 0) + MINUTE;
+    o.log(`reusing ${points.toLocaleString()} points ending ${new Date(end).toISOString()}`);
+  } else {
+    // Whole minutes, ending 5 minutes ago: the rollups cover everything but the last few minutes.
+    end = Math.floor(Date.now() / MINUTE) * MINUTE - 5 * MINUTE;
+    const g0 = performance.now();
+    points = await generate(dataDir, o, end);
+    o.log(`generated ${points.toLocaleString()} points in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
+  }
 
-  // Raw 30-day scans take longer than the default 30 s limit; sharing off so every run executes.
+  // Raw 30-day scans take longer than the default 30 s limits; sharing off so every run executes.
   const server = await spawnServer(['--data-dir', dataDir], {
     LUMINATE_LOGGING_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     LUMINATE_QUERY_LIMITS_SHARE_WINDOW: '0s',
     LUMINATE_QUERY_LIMITS_MAX_QUERY_TIMEOUT: '600s',
+    LUMINATE_SERVER_WRITE_TIMEOUT: '900s',
   });
   try {
     const post = async (path: string, body: unknown) => {
@@ -94,7 +109,8 @@ export async function runLongRange(o: LongRangeOptions): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const backfill = (performance.now() - b0) / 1000;
-    o.log(`rollup backfill (the first refresh over existing data): ${backfill.toFixed(0)} s = ${Math.round(points / backfill).toLocaleString()} points/s; watermarks ${JSON.stringify(status.watermarks)}`);
+    if (o.reuse) o.log(`first refresh after the restart: ${backfill.toFixed(0)} s; watermarks ${JSON.stringify(status.watermarks)}`);
+    else o.log(`rollup backfill (the first refresh over existing data): ${backfill.toFixed(0)} s = ${Math.round(points / backfill).toLocaleString()} points/s; watermarks ${JSON.stringify(status.watermarks)}`);
 
     const range = { start: new Date(end - o.days * DAY).toISOString(), end: new Date(end).toISOString() };
     const queries: Record<string, object> = {

@@ -10,6 +10,7 @@
  *                    [--runs 5] [--seed 42] [--data-dir DIR] [--settle 20] [--node-arg=--cpu-prof]
  *                    [--protocol json|remote-write] [--compare victoria-metrics] [--repeat N]
  *   npm run bench -- --scenario long-range [--series 10000] [--days 30] [--runs 5] [--raw-runs 3]
+ *                    [--data-dir DIR [--reuse]]
  *
  * `--protocol remote-write` sends the same workload as Prometheus remote write (snappy protobuf,
  * one sample per series per request, as Prometheus batches it) to POST /api/v1/prom/write.
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     scenario: { type: 'string' },
     days: { type: 'string', default: '30' },
     'raw-runs': { type: 'string', default: '3' },
+    reuse: { type: 'boolean', default: false },
   },
 });
 if (args.scenario !== undefined && args.scenario !== 'long-range') throw new Error(`--scenario takes long-range, not ${args.scenario}`);
@@ -363,7 +365,7 @@ ${Object.keys(lum.queries).map((n) => row(n, lum.queries[n]!.medianMs, vm.querie
 }
 
 (args.scenario === 'long-range'
-  ? runLongRange({ series: SERIES, days: Number(args.days), runs: RUNS, rawRuns: Number(args['raw-runs']), dataDir: args['data-dir'], log })
+  ? runLongRange({ series: SERIES, days: Number(args.days), runs: RUNS, rawRuns: Number(args['raw-runs']), dataDir: args['data-dir'], reuse: args.reuse, log })
   : main()
 ).catch((err: unknown) => {
   process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -129,7 +129,6 @@ export function refreshSql(db: string, level: RollupLevel, r: RefreshRange, vers
 
 /** The sketch state of the samples' `value` column. */
 export const SKETCH_STATE = `quantilesDDState(0.01, 0.5, 0.95, 0.99)(if(abs(value) < 1e-100, 0, value))`;
-export const SKETCH_MERGE_STATE = 'quantilesDDMergeState(0.01, 0.5, 0.95, 0.99)';
 export const SKETCH_MERGE = 'quantilesDDMerge(0.01, 0.5, 0.95, 0.99)';
 
 /**
