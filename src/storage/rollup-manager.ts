@@ -1,13 +1,13 @@
 import type { EventBus } from '../cluster/index.js';
 import { metricIdOf } from '../ingest/index.js';
 import { HOUR_MS, MATERIALIZE_AFTER_MS, MINUTE_MS, ROLLUP_LEVELS, refreshSql, type RollupLevel } from './rollups.js';
+import type { Store } from './store.js';
 
 const [MINUTES, HOURS] = ROLLUP_LEVELS as readonly [RollupLevel, RollupLevel];
-import type { Store } from './store.js';
 
 export interface RollupManagerOptions {
   store: Store;
-  /** Writers announce each flush's time span per metric: late points mark their hours stale at once. */
+  /** Writers announce each flush's time span per metric: late points mark their minutes stale at once. */
   bus?: EventBus;
   now?: () => number;
   /** Progress of long work (a first backfill of existing data), one call per day materialised. */
@@ -72,10 +72,10 @@ const MAX_STALE_MS = 300_000;
  *   1. materialises the minutes that closed since the last one (ended ≥ 2 min ago), then the
  *      hours those complete (both from raw samples), a day at a time when catching up with
  *      existing data;
- *   2. rewrites every (metric, hour) that got late points — announced on the bus, or found in
- *      the engine's late-point log (which survives a crash) — at both levels;
+ *   2. rewrites the minutes (and their hours) that got late points — announced on the bus, or
+ *      found in the engine's late-point log (which survives a crash) — once they settle;
  *   3. records the watermarks and a checkpoint in `rollup_state`.
- * Until a stale hour is rewritten, `coverage()` ends that metric's rollups before it, so the
+ * Until a stale minute is rewritten, `coverage()` ends that metric's rollups before it, so the
  * planner reads raw samples there and answers stay exact.
  */
 export class RollupManager {
@@ -194,8 +194,8 @@ export class RollupManager {
 
   /**
    * After raw points of a metric before `before` were deleted: drops its rollup rows of every
-   * bucket that starts before it, and marks the hour of `before` stale so the buckets that
-   * straddle it are rebuilt from the raw points left.
+   * bucket that starts before it, and marks the minute of `before` stale so the buckets that
+   * straddle it (that minute and its hour) are rebuilt from the raw points left.
    */
   async deleteBefore(tenant: string, metric: string, before: number): Promise<void> {
     const { store } = this.#o;
