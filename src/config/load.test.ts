@@ -72,6 +72,11 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ overrides: { batch_write: { max_buffered_points: 5000 } } }))[0]).toMatch(/max_buffered_points \(5000\) must be at least batch_write\.max_batch_size \(10000\)/);
   });
 
+  it('stops on a retention policy that sets nothing, and takes one that sets only a rollup level', () => {
+    expect(problemsOf(() => loadConfig({ overrides: { retention: { policies: [{ metric_pattern: 'debug_*' }] } } }))[0]).toMatch(/retention\.policies\[0\] \(debug_\*\) sets none of/);
+    expect(loadConfig({ overrides: { retention: { policies: [{ metric_pattern: 'x_*', rollup_1h_retention: '30d' }] } } }).retention.policies).toEqual([{ metric_pattern: 'x_*', rollup_1h_retention: '30d' }]);
+  });
+
   it('stops on unknown or malformed environment overrides', () => {
     expect(problemsOf(() => loadConfig({ env: { LUMINATE_SERVER_PORTT: '1' } }))[0]).toMatch(/LUMINATE_SERVER_PORTT: does not name a configuration key/);
     expect(problemsOf(() => loadConfig({ env: { LUMINATE_SERVER_PORT: 'eighty' } }))[0]).toMatch(/^server\.port:/);

@@ -78,6 +78,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   if (problems.length === 0 && bw.max_buffered_points < bw.max_batch_size) {
     problems.push(`batch_write.max_buffered_points (${bw.max_buffered_points}) must be at least batch_write.max_batch_size (${bw.max_batch_size}), or a full batch could never be accepted`);
   }
+  if (problems.length === 0) {
+    config.retention.policies.forEach((p, i) => {
+      if (p.retention === undefined && p.rollup_1m_retention === undefined && p.rollup_1h_retention === undefined) {
+        problems.push(`retention.policies[${i}] (${p.metric_pattern}) sets none of retention, rollup_1m_retention, rollup_1h_retention`);
+      }
+    });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
