@@ -8,7 +8,7 @@
  * measure ingest, which the main scenario does. The server then starts on that directory, and
  * its first rollup refresh backfills the existing data (what an upgrade does), timed here.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnServer } from '../test/helpers/server.js';
@@ -30,6 +30,12 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 const REGIONS = 10;
 const METRIC = 'api_latency';
+/** CPU seconds (user + system) a process has used. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function generate(dataDir: string, o: LongRangeOptions, end: number): Promise<number> {
@@ -109,6 +115,9 @@ export async function runLongRange(o: LongRangeOptions): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const backfill = (performance.now() - b0) / 1000;
+    // From process start: loading series counts is noise next to a backfill.
+    const cpu = cpuSeconds(server.child.pid!);
+    o.log(`server CPU up to here: ${cpu.toFixed(0)} s = ${((cpu / points) * 1e6).toFixed(2)} CPU-s per million points rolled up`);
     if (o.reuse) o.log(`first refresh after the restart: ${backfill.toFixed(0)} s; watermarks ${JSON.stringify(status.watermarks)}`);
     else o.log(`rollup backfill (the first refresh over existing data): ${backfill.toFixed(0)} s = ${Math.round(points / backfill).toLocaleString()} points/s; watermarks ${JSON.stringify(status.watermarks)}`);
 

@@ -231,6 +231,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     const manager = (rollups = new RollupManager({
       store,
       bus,
+      minutes: config.rollups.minute_level,
       ...(deps.now ? { now: deps.now } : {}),
       onProgress: (p) => log?.info({ level: p.level, done: new Date(p.done).toISOString(), to: new Date(p.to).toISOString() }, 'rolling up existing data'),
     }));

@@ -187,6 +187,10 @@ export const ConfigSchema = Type.Object(
       {
         enabled: Type.Boolean({ default: true, description: 'Keep 1-minute and 1-hour rollups per series, and let aggregate and rate queries use them when the answer is the same (docs/api.md, "Rollups").' }),
         refresh_interval: Duration('30s', 'How often closed minutes are rolled up and hours with late points rewritten. Rollups cover buckets that ended at least 2 minutes ago; newer points are read raw.'),
+        minute_level: Type.Boolean({
+          default: true,
+          description: 'Keep the 1-minute level. For series with a point a minute or fewer its rows are as many as the points (7× their storage, about as much CPU as ingest): turn it off there, and only hours are rolled up.',
+        }),
       },
       'Rollups (continuous aggregates).',
     ),

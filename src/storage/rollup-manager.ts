@@ -10,6 +10,11 @@ export interface RollupManagerOptions {
   /** Writers announce each flush's time span per metric: late points mark their minutes stale at once. */
   bus?: EventBus;
   now?: () => number;
+  /**
+   * Keep the 1-minute level. Off, only hours are rolled up and `coverage()` gives no minutes
+   * (for series with a point a minute or fewer, minute rows are as many as the points). @default true
+   */
+  minutes?: boolean;
   /** Progress of long work (a first backfill of existing data), one call per day materialised. */
   onProgress?: (info: { level: '1m'; done: number; to: number }) => void;
 }
@@ -81,6 +86,7 @@ const MAX_STALE_MS = 300_000;
 export class RollupManager {
   readonly #o: RollupManagerOptions;
   readonly #now: () => number;
+  readonly #minutes: boolean;
   #wm: Watermarks | null = null;
   /** metric id → mean points per series-hour (see RollupCoverage). */
   #density = new Map<string, number>();
@@ -107,6 +113,7 @@ export class RollupManager {
   constructor(options: RollupManagerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#minutes = options.minutes ?? true;
     this.#unsubscribe = options.bus?.subscribe((e) => this.#onPoints(e.tenant, e.metric, e.earliest, e.latest));
   }
 
@@ -147,11 +154,11 @@ export class RollupManager {
     if (this.#wm === null) return null;
     const mid = metricIdOf(tenant, metric);
     const pointsPerSeriesHour = this.#density.get(mid) ?? null;
-    const stale = this.#stale.get(mid);
-    if (stale === undefined) return { ...this.#wm, pointsPerSeriesHour };
     let first = Infinity;
-    for (const span of stale) first = Math.min(first, span.from);
-    return { '1m': Math.min(this.#wm['1m'], first), '1h': Math.min(this.#wm['1h'], floorTo(first, HOUR_MS)), pointsPerSeriesHour };
+    for (const span of this.#stale.get(mid) ?? []) first = Math.min(first, span.from);
+    // Without the minute level, nothing is covered by it (the planner needs to > from).
+    const minutes = this.#minutes ? Math.min(this.#wm['1m'], first) : -Infinity;
+    return { '1m': minutes, '1h': Math.min(this.#wm['1h'], floorTo(first, HOUR_MS)), pointsPerSeriesHour };
   }
 
   /**
@@ -265,7 +272,7 @@ export class RollupManager {
     while (wm['1m'] < target) {
       const to = Math.min(target, floorTo(wm['1m'], HOUR_MS) + CHUNK_MS);
       this.#ceiling = to;
-      await this.#exec(refreshSql(store.db, MINUTES, { from: wm['1m'], to }, this.#now()));
+      if (this.#minutes) await this.#exec(refreshSql(store.db, MINUTES, { from: wm['1m'], to }, this.#now()));
       const hoursTo = floorTo(to, HOUR_MS);
       if (hoursTo > wm['1h']) await this.#exec(refreshSql(store.db, HOURS, { from: wm['1h'], to: hoursTo }, this.#now()));
       wm = this.#wm = { '1m': to, '1h': Math.max(wm['1h'], hoursTo) };
@@ -296,7 +303,7 @@ export class RollupManager {
     for (const [h, r] of [...byHour].sort((a, b) => a[0] - b[0])) {
       const metricIds = [...r.metricIds];
       rewritten += metricIds.length;
-      await this.#exec(refreshSql(store.db, MINUTES, { from: r.from, to: Math.min(r.to, wm['1m']), metricIds }, this.#now()));
+      if (this.#minutes) await this.#exec(refreshSql(store.db, MINUTES, { from: r.from, to: Math.min(r.to, wm['1m']), metricIds }, this.#now()));
       if (h + HOUR_MS <= wm['1h']) await this.#exec(refreshSql(store.db, HOURS, { from: h, to: h + HOUR_MS, metricIds }, this.#now()));
     }
     // Marks that arrived while this ran stay for the next refresh: only what it took is cleared.

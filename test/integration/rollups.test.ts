@@ -314,4 +314,23 @@ describe('rollups answer as raw samples do', () => {
     await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, aggregation: 'count', groupBy: ['customer'] }, EXACT, '1h');
     await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, aggregation: 'min', interval: '1h' }, EXACT, '1h');
   });
+
+  // Last: it empties the tables the server's own refresher believes full.
+  it('rollups.minute_level off: only hours are rolled up, and queries needing minutes read raw', async () => {
+    const store = s.luminate.store;
+    for (const t of ['rollup_1m', 'rollup_1h', 'rollup_state']) await store.client.command({ query: `TRUNCATE TABLE ${store.db}.${t}` });
+    const hoursOnly = new RollupManager({ store, minutes: false });
+    await hoursOnly.load();
+    await hoursOnly.refresh(true);
+    const count = async (t: string) => Number((await store.rows<{ n: string }>(`SELECT toString(count()) AS n FROM ${store.db}.${t}`))[0]?.n);
+    expect(await count('rollup_1m')).toBe(0);
+    expect(await count('rollup_1h')).toBeGreaterThan(0);
+    expect(hoursOnly.coverage('default', 'ru_latency')?.['1m']).toBe(-Infinity);
+    const svc = new QueryService({ store, limits: queryLimitsOf(s.luminate.config), rollups: hoursOnly });
+    await compare({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, aggregation: 'sum', groupBy: ['region'] }, EXACT, '1h', svc);
+    const six = { start: iso(now - 6 * HOUR - 12_345), end: iso(now) };
+    expect((await ask({ queryType: 'aggregate', metricName: 'ru_latency', timeRange: six, aggregation: 'avg', interval: '5m' }, svc)).resolution).toBe('raw');
+    svc.close();
+    await hoursOnly.close();
+  });
 });
