@@ -1,5 +1,5 @@
 import { metricIdOf } from '../ingest/index.js';
-import { SKETCH_LEVELS, type RollupCoverage } from '../storage/index.js';
+import { SKETCH_LEVELS, pointArea, pointInc, type RollupCoverage } from '../storage/index.js';
 import type { Aggregation, ParsedQuery } from './model.js';
 import { chooseRollup, percentileSql, pieceTerms, piecesPerSeries, rollupParams, statsSource, type RollupChoice, type StatColumn } from './rollup-plan.js';
 
@@ -170,7 +170,7 @@ function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }
   } else if (q.aggregation === 'integral') {
     // Trapezoid rule per series, in value·seconds: Σ (v[i] + v[i-1]) / 2 · (t[i] - t[i-1]) / 1000.
     sql = `SELECT ${select}sum(area) AS value, sum(n) AS count FROM (
-        SELECT series_id, n, arraySum(arrayMap((a, b) -> ${TRAPEZOID}, arrayPopFront(p), arrayPopBack(p))) AS area
+        SELECT series_id, n, arraySum(arrayMap((a, b) -> ${pointArea('a', 'b')}, arrayPopFront(p), arrayPopBack(p))) AS area
         FROM (${perSeriesPoints(db, q)})
       ) AS per_series
       ${grouped ? groupJoin(db, q, q.groupBy) : ''}
@@ -215,8 +215,6 @@ const ROLLUP_AGG_SQL: Record<Exclude<Aggregation, 'integral'>, string> = {
   p99: percentileSql(0.99, SKETCH_LEVELS.p99),
 };
 
-/** The area of one segment between points b (earlier) and a (later), in value·seconds. */
-const TRAPEZOID = '(a.2 + b.2) / 2 * (a.1 - b.1) / 1000';
 
 /**
  * Aggregate with `interval`: one value per (group, bucket), buckets aligned to the epoch so that
@@ -243,7 +241,7 @@ function planAggregateOverTime(db: string, q: Extract<ParsedQuery, { type: 'aggr
     const segments = `SELECT series_id, bucket, area FROM (${perSeriesPoints(db, q)})
       ARRAY JOIN
         arrayMap(a -> intDiv(a.1, {iv:Int64}) * {iv:Int64}, arrayPopFront(p)) AS bucket,
-        arrayMap((a, b) -> ${TRAPEZOID}, arrayPopFront(p), arrayPopBack(p)) AS area`;
+        arrayMap((a, b) -> ${pointArea('a', 'b')}, arrayPopFront(p), arrayPopBack(p)) AS area`;
     perBucket = `SELECT ${keys}bucket, sum(area) AS value, count() AS count
       FROM (${segments}) AS segs
       ${grouped ? groupJoin(db, q, q.groupBy) : ''}
@@ -301,7 +299,7 @@ function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>, rollup:
     : `SELECT series_id, bucket, inc FROM (${perSeriesPoints(db, q)})
       ARRAY JOIN
         arrayMap(a -> intDiv(a.1, {iv:Int64}) * {iv:Int64}, arrayPopFront(p)) AS bucket,
-        arrayMap((a, b) -> greatest(a.2 - b.2, 0), arrayPopFront(p), arrayPopBack(p)) AS inc`;
+        arrayMap((a, b) -> ${pointInc('a', 'b')}, arrayPopFront(p), arrayPopBack(p)) AS inc`;
   const perBucket = `SELECT ${grouped ? gList + ', ' : ''}bucket, sum(inc) / {ivs:Float64} AS rate, count() AS deltas
       FROM (${increases}) AS incs
       ${grouped ? groupJoin(db, q, q.groupBy) : ''}

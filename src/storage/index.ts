@@ -13,5 +13,5 @@ export { storageReport } from './stats.js';
 export type { DiskStorage, StorageReport, TableStorage } from './stats.js';
 export { RollupManager } from './rollup-manager.js';
 export type { RefreshReport, RollupCoverage, RollupManagerOptions, RollupStatus, Watermarks } from './rollup-manager.js';
-export { ROLLUP_LEVELS, SKETCH_LEVELS, SKETCH_MERGE, SKETCH_STATE, pieceArea, pieceInc } from './rollups.js';
+export { ROLLUP_LEVELS, SKETCH_LEVELS, SKETCH_MERGE, SKETCH_STATE, pieceArea, pieceInc, pointArea, pointInc } from './rollups.js';
 export type { RollupLevel } from './rollups.js';

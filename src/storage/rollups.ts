@@ -54,7 +54,8 @@ export const HOUR_MS = 3_600_000;
  * |value|: values closer to zero than 1e-100 are counted as 0, so that one denormal beside
  * ordinary values cannot exceed the sketch's key range (the engine refuses > ~570 decades).
  */
-const SKETCH = 'quantilesDD(0.01, 0.5, 0.95, 0.99)';
+const SKETCH_PARAMS = '(0.01, 0.5, 0.95, 0.99)';
+const SKETCH = `quantilesDD${SKETCH_PARAMS}`;
 /** Index of each percentile in the sketch's answer array. */
 export const SKETCH_LEVELS: Readonly<Record<'p50' | 'p95' | 'p99', number>> = { p50: 1, p95: 2, p99: 3 };
 
@@ -96,9 +97,13 @@ export interface RefreshRange {
   metricIds?: readonly string[];
 }
 
-/** Segment terms between consecutive elements a (later) and b (earlier) of sorted piece arrays. */
-const POINT_INC = '(a, b) -> greatest(a.2 - b.2, 0)';
-const POINT_AREA = '(a, b) -> (a.2 + b.2) / 2 * (a.1 - b.1) / 1000';
+/**
+ * The segment between two consecutive points (unix ms, value) of one series, `later` after
+ * `earlier`: its increase (a drop, a counter reset, counts 0) and its trapezoid area in
+ * value·seconds. SQL over two tuple expressions; raw plans and rollups share them.
+ */
+export const pointInc = (later: string, earlier: string) => `greatest(${later}.2 - ${earlier}.2, 0)`;
+export const pointArea = (later: string, earlier: string) => `(${later}.2 + ${earlier}.2) / 2 * (${later}.1 - ${earlier}.1) / 1000`;
 
 function rangeWhere(timeCol: string, r: RefreshRange): { where: string; params: Record<string, unknown> } {
   const params: Record<string, unknown> = { from: r.from, to: r.to };
@@ -115,8 +120,8 @@ export function refreshSql(db: string, level: RollupLevel, r: RefreshRange, vers
   const { where, params } = rangeWhere('ts', r);
   const sql = `INSERT INTO ${db}.${level.table} (${columnsOf(level).join(', ')})
     SELECT metric_id, series_id, b, cnt, total, vmin, vmax, p[1].1, p[1].2, p[-1].1, p[-1].2,
-      arraySum(arrayMap(${POINT_INC}, arrayPopFront(p), arrayPopBack(p))),
-      arraySum(arrayMap(${POINT_AREA}, arrayPopFront(p), arrayPopBack(p))),${level.sketch ? ' q,' : ''} {version:UInt64}
+      arraySum(arrayMap((a, b) -> ${pointInc('a', 'b')}, arrayPopFront(p), arrayPopBack(p))),
+      arraySum(arrayMap((a, b) -> ${pointArea('a', 'b')}, arrayPopFront(p), arrayPopBack(p))),${level.sketch ? ' q,' : ''} {version:UInt64}
     FROM (
       SELECT metric_id, series_id, ${level.startOf}(ts) AS b, count() AS cnt, sum(value) AS total, min(value) AS vmin, max(value) AS vmax,
         arraySort(groupArray((toUnixTimestamp64Milli(ts), value))) AS p${level.sketch ? `, ${SKETCH_STATE} AS q` : ''}
@@ -128,8 +133,8 @@ export function refreshSql(db: string, level: RollupLevel, r: RefreshRange, vers
 }
 
 /** The sketch state of the samples' `value` column. */
-export const SKETCH_STATE = `quantilesDDState(0.01, 0.5, 0.95, 0.99)(if(abs(value) < 1e-100, 0, value))`;
-export const SKETCH_MERGE = 'quantilesDDMerge(0.01, 0.5, 0.95, 0.99)';
+export const SKETCH_STATE = `quantilesDDState${SKETCH_PARAMS}(if(abs(value) < 1e-100, 0, value))`;
+export const SKETCH_MERGE = `quantilesDDMerge${SKETCH_PARAMS}`;
 
 /**
  * The segment between two pieces (first_ts, first_v, last_ts, last_v, …): `later`'s first point
