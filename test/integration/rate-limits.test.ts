@@ -22,6 +22,8 @@ afterAll(async () => {
 });
 
 const tokens = new Map<string, string>();
+/** 429s of the burst test, counted again in /metrics. */
+let burstRefused = -1;
 async function auth(tenant: string): Promise<Record<string, string>> {
   let t = tokens.get(tenant);
   if (t === undefined) {
@@ -46,11 +48,19 @@ function expectHeaders(h: Headers) {
 
 describe('rate limits', () => {
   it('admits a burst of write_requests_per_second, then answers 429 with headers and Retry-After', async () => {
-    const results = await Promise.all(Array.from({ length: 9 }, () => post('burst', '/api/v1/write', points(1))));
+    await auth('burst'); // sign the token before the clock starts
+    const t0 = performance.now();
+    const results = await Promise.all(Array.from({ length: 12 }, () => post('burst', '/api/v1/write', points(1))));
+    const elapsed = performance.now() - t0;
     const ok = results.filter((r) => r.status === 200);
     const limited = results.filter((r) => r.status === 429);
-    expect(ok.length).toBe(5);
-    expect(limited.length).toBe(4);
+    // The burst (5) is admitted whole; the bucket refills at 5/s while the requests arrive, which
+    // on a loaded machine (the suite runs two engines at once) can take longer than 200 ms.
+    expect(ok.length).toBeGreaterThanOrEqual(5);
+    expect(ok.length, `${elapsed.toFixed(0)} ms for the burst`).toBeLessThanOrEqual(5 + Math.floor((elapsed * 5) / 1000));
+    expect(limited.length).toBe(12 - ok.length);
+    expect(limited.length).toBeGreaterThan(0);
+    burstRefused = limited.length;
     for (const r of ok) expectHeaders(r.headers);
     for (const r of limited) {
       expectHeaders(r.headers);
@@ -68,9 +78,15 @@ describe('rate limits', () => {
   });
 
   it('limits query_requests_per_second and puts headers on query answers', async () => {
+    await auth('qt');
+    const t0 = performance.now();
     const results = await Promise.all(Array.from({ length: 7 }, () => post('qt', '/api/v1/query', query)));
+    const elapsed = performance.now() - t0;
     const ok = results.filter((r) => r.status === 200);
-    expect(ok.length).toBe(3);
+    // As for writes: the burst of 3, plus what the bucket refilled (3/s) while they arrived.
+    expect(ok.length).toBeGreaterThanOrEqual(3);
+    expect(ok.length, `${elapsed.toFixed(0)} ms for the burst`).toBeLessThanOrEqual(3 + Math.floor((elapsed * 3) / 1000));
+    expect(results.length - ok.length).toBeGreaterThan(0);
     for (const r of ok) expectHeaders(r.headers);
     for (const r of results.filter((x) => x.status === 429)) {
       expect(r.json.error).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', details: { limit: 'query_requests_per_second' } });
@@ -94,7 +110,7 @@ describe('rate limits', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => post('vip', '/api/v1/write', points(10))));
     expect(results.every((r) => r.status === 200)).toBe(true);
     const text = await (await fetch(`${s.url}/metrics`)).text();
-    expect(text).toMatch(/luminate_rate_limit_exceeded_total\{tenant_id="burst",limit="write_requests_per_second"\} 4/);
+    expect(text).toContain(`luminate_rate_limit_exceeded_total{tenant_id="burst",limit="write_requests_per_second"} ${burstRefused}`);
     expect(text).toMatch(/luminate_rate_limit_exceeded_total\{tenant_id="conc",limit="concurrent_queries"\} 1/);
   });
 });
