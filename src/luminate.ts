@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
 import { durationMs, type Config } from './config/index.js';
 import { cardinalityReport, type CardinalityReport } from './cardinality-report.js';
 import { Acceptor, CardinalityGuard, SeriesCache, metricIdOf, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
-import { RetentionManager, RollupManager, Store, WriteBuffer, createEngine, errorMessage, type Engine, type EngineTarget, type RefreshReport, type RollupStatus, type TableSeconds } from './storage/index.js';
+import { RetentionManager, RollupManager, Store, WriteBuffer, applyTierPolicy, checkTierChange, createEngine, engineConfigXml, errorMessage, type Engine, type EngineTarget, type RefreshReport, type RollupStatus, type S3Location, type TableSeconds, type Tiers } from './storage/index.js';
 import { DashboardStore } from './dashboards/index.js';
 import { ApiKeys, MetricMetadataStore, RetentionPolicies, openMetaDb, type MetaDb, type MetaTarget } from './meta/index.js';
 import { SelfMetrics } from './telemetry/index.js';
@@ -84,6 +85,48 @@ export function engineTargetOf(config: Config): EngineTarget {
     : { type: 'embedded', dataDir: config.storage.data_dir };
 }
 
+/** The configured storage tiers (storage.tiers), or null for a single hot tier. */
+export function tiersOf(config: Config): Tiers | null {
+  const { warm, cold } = config.storage.tiers;
+  const tiers: Tiers = {
+    warm: warm.path !== '' ? { path: resolve(warm.path), afterSeconds: durationMs(warm.after) / 1000 } : null,
+    cold:
+      cold.endpoint !== ''
+        ? { endpoint: cold.endpoint.endsWith('/') ? cold.endpoint : `${cold.endpoint}/`, accessKeyId: cold.access_key_id, secretAccessKey: cold.secret_access_key, region: cold.region, afterSeconds: durationMs(cold.after) / 1000 }
+        : null,
+  };
+  return tiers.warm || tiers.cold ? tiers : null;
+}
+
+/** The archive bucket when the archive goes to S3. */
+export function archiveS3Of(config: Config): S3Location | null {
+  const a = config.archive;
+  if (!a.enabled || a.s3.endpoint === '') return null;
+  return { endpoint: a.s3.endpoint.endsWith('/') ? a.s3.endpoint : `${a.s3.endpoint}/`, accessKeyId: a.s3.access_key_id, secretAccessKey: a.s3.secret_access_key, region: a.s3.region };
+}
+
+/** Name of the engine configuration Luminate writes into the data directory for the embedded engine. */
+export const ENGINE_CONFIG_FILE = 'luminate-engine.xml';
+
+/**
+ * Writes the embedded engine's configuration (tiers, archive bucket) into the data directory and
+ * returns its path, or removes a stale one and returns undefined when nothing needs configuring.
+ */
+function prepareEngineConfig(config: Config, dataDir: string): string | undefined {
+  mkdirSync(dataDir, { recursive: true });
+  const tiers = tiersOf(config);
+  checkTierChange(dataDir, tiers);
+  const file = join(dataDir, ENGINE_CONFIG_FILE);
+  const text = engineConfigXml(tiers, archiveS3Of(config));
+  if (text === null) {
+    if (existsSync(file)) rmSync(file);
+    return undefined;
+  }
+  // Secrets live in this file: readable by the owner only.
+  writeFileSync(file, text, { mode: 0o600 });
+  return file;
+}
+
 export function metaTargetOf(config: Config): MetaTarget {
   const m = config.meta;
   if (m.postgres_url !== '') return { type: 'postgres', url: m.postgres_url };
@@ -134,11 +177,13 @@ export function queryLimitsOf(config: Config): QueryLimits {
 export async function createLuminate(config: Config, deps: LuminateDeps = {}): Promise<Luminate> {
   const log = deps.logger;
   const target = engineTargetOf(config);
-  const engine = deps.engine ?? (await createEngine(target));
+  const tiers = tiersOf(config);
+  const engine = deps.engine ?? (await createEngine(target.type === 'embedded' ? { ...target, configFile: prepareEngineConfig(config, target.dataDir) } : target));
   const store = new Store({ engine, database: config.storage.database, backend: target.type === 'embedded' ? 'embedded' : 'clickhouse' });
   try {
     const applied = await store.migrate();
     if (applied.length > 0) log?.info({ versions: applied }, 'schema migrations applied');
+    await applyTierPolicy(store, tiers);
   } catch (err) {
     await store.close().catch(() => {});
     throw new Error(`cannot prepare storage (${target.type === 'embedded' ? `data dir ${target.dataDir}` : target.url}): ${errorMessage(err)}`, { cause: err });
@@ -166,9 +211,12 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
       return { pattern: p.metric_pattern, seconds };
     }),
     explicit: async () => (await policies.list()).map((p) => ({ tenant: p.tenant, metric: p.metric, seconds: p.retention_seconds })),
+    tiers,
   });
   try {
-    log?.info({ ttl: await retention.apply() }, 'retention rules applied');
+    // Not inside `log?.info(…)`: without a logger the optional call would skip the apply too.
+    const ttl = await retention.apply();
+    log?.info({ ttl }, 'retention rules applied');
   } catch (err) {
     await meta.close();
     await store.close().catch(() => {});

@@ -6,7 +6,8 @@ import { buildApp } from './app.js';
 import { USAGE, parseCommand } from './cli/args.js';
 import { createLogger } from './cli/logger.js';
 import { ConfigError, durationMs, loadConfig } from './config/index.js';
-import { createLuminate, metaTargetOf } from './luminate.js';
+import { archiveS3Of, createLuminate, metaTargetOf, tiersOf } from './luminate.js';
+import { engineConfigXml } from './storage/index.js';
 import { ApiKeys, openMetaDb } from './meta/index.js';
 import { VERSION } from './version.js';
 
@@ -89,6 +90,17 @@ async function apikey(cmd: Extract<ReturnType<typeof parseCommand>, { type: 'api
   }
 }
 
+/** `luminate engine-config`: the storage policy and archive bucket a ClickHouse server needs in config.d/. */
+function engineConfig(cmd: Extract<ReturnType<typeof parseCommand>, { type: 'engine-config' }>): void {
+  const config = loadConfig({ file: cmd.config, env: process.env, overrides: cmd.dataDir !== undefined ? { storage: { data_dir: cmd.dataDir } } : {} });
+  const text = engineConfigXml(tiersOf(config), archiveS3Of(config));
+  if (text === null) {
+    process.stderr.write('luminate: nothing to configure: neither storage.tiers nor archive.s3 is set\n');
+    return;
+  }
+  process.stdout.write(text);
+}
+
 async function main(): Promise<void> {
   const cmd = parseCommand(process.argv.slice(2));
   switch (cmd.type) {
@@ -109,6 +121,12 @@ async function main(): Promise<void> {
     case 'apikey-list':
     case 'apikey-revoke':
       await apikey(cmd);
+      return;
+    case 'engine-config':
+      engineConfig(cmd);
+      return;
+    case 'archive':
+      throw new Error('archive: not available yet');
   }
 }
 

@@ -21,13 +21,24 @@ export const adminRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
   const storageSchema = {
     summary: 'Storage figures of the whole engine',
     description:
-      'Rows, parts and bytes per table (raw points, series, each rollup level) and per engine disk (tier), points stored, bytes per point, and the compression ratio against the write API\'s JSON for the same points (computed from the stored rows: it reads every sample, so it takes about a second per 10 million points). Engine-wide: every tenant\'s data.',
+      'Rows, parts and bytes per table (raw points, series, each rollup level), per engine disk and per storage tier (with each table\'s share of the tier), points stored, bytes per point, and the compression ratio against the write API\'s JSON for the same points (computed from the stored rows: it reads every sample, so it takes about a second per 10 million points). Engine-wide: every tenant\'s data.',
     tags,
     security,
     response: {
       200: Type.Object({
         tables: Type.Array(Type.Object({ table: Type.String(), role: Type.Union([Type.Literal('raw'), Type.Literal('series'), Type.Literal('rollup'), Type.Literal('other')]), rows: Type.Number(), parts: Type.Number(), bytes_on_disk: Type.Number(), compressed_bytes: Type.Number(), uncompressed_bytes: Type.Number() })),
         disks: Type.Array(Type.Object({ disk: Type.String(), path: Type.String(), rows: Type.Number(), bytes_on_disk: Type.Number(), free_bytes: Type.Number(), total_bytes: Type.Number() })),
+        tiers: Type.Array(
+          Type.Object({
+            tier: Type.Union([Type.Literal('hot'), Type.Literal('warm'), Type.Literal('cold')]),
+            disk: Type.String(),
+            rows: Type.Number(),
+            parts: Type.Number(),
+            bytes_on_disk: Type.Number(),
+            tables: Type.Array(Type.Object({ table: Type.String(), rows: Type.Number(), bytes_on_disk: Type.Number() })),
+          }),
+          { description: 'Luminate\'s tables per storage tier (storage.tiers): hot is the data directory, warm a second local volume, cold the S3 bucket.' },
+        ),
         points: Type.Number(),
         bytes_on_disk: Type.Number(),
         bytes_per_point: Type.Number(),

@@ -9,8 +9,14 @@ Commands:
   apikey list [--tenant T]
                         List keys (never their secrets).
   apikey revoke ID      Revoke a key.
+  archive [--server URL [--api-key KEY]]
+                        Archive closed days to Parquet now (archive.*, docs/api.md "Archive").
+                        Without --server it opens the data directory itself (stop the server
+                        first); with it, a running server does the work.
+  engine-config         Print the engine configuration for storage.tiers and archive.s3 (for a
+                        ClickHouse server's config.d/).
 
-Options for serve (--config and --data-dir also for apikey):
+Options for serve (--config and --data-dir also for apikey, archive and engine-config):
   --config FILE         YAML configuration file (docs/config.md). Default: none (built-in defaults).
   --data-dir DIR        Embedded engine data directory (storage.data_dir). Default: ./data
   --port N              HTTP port (server.port). Default: 8080
@@ -31,6 +37,8 @@ export type Command =
   | { type: 'apikey-create'; config?: string; dataDir?: string; tenant: string; scopes: ApiKeyScope[]; name?: string }
   | { type: 'apikey-list'; config?: string; dataDir?: string; tenant?: string }
   | { type: 'apikey-revoke'; config?: string; dataDir?: string; id: string }
+  | { type: 'archive'; config?: string; dataDir?: string; server?: string; apiKey?: string }
+  | { type: 'engine-config'; config?: string; dataDir?: string }
   | { type: 'error'; message: string };
 
 /** Parses the command line (without node and script). Pure, so it is unit tested. */
@@ -48,6 +56,8 @@ export function parseCommand(argv: readonly string[]): Command {
         tenant: { type: 'string' },
         scopes: { type: 'string' },
         name: { type: 'string' },
+        server: { type: 'string' },
+        'api-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -72,6 +82,13 @@ export function parseCommand(argv: readonly string[]): Command {
     if (sub === 'list') return { type: 'apikey-list', ...where, ...(values.tenant !== undefined ? { tenant: values.tenant } : {}) };
     if (sub === 'revoke' && args.length === 1) return { type: 'apikey-revoke', ...where, id: args[0]! };
     return { type: 'error', message: 'usage: luminate apikey create|list|revoke (see --help)' };
+  }
+  if (command === 'archive' || command === 'engine-config') {
+    if (rest.length > 0) return { type: 'error', message: `unexpected argument ${rest[0]}` };
+    if (command === 'engine-config') return { type: 'engine-config', ...where };
+    if (values.server !== undefined && !/^https?:\/\/[^/]+/.test(values.server)) return { type: 'error', message: `--server must be an http(s) URL, got ${values.server}` };
+    if (values['api-key'] !== undefined && values.server === undefined) return { type: 'error', message: '--api-key goes with --server' };
+    return { type: 'archive', ...where, ...(values.server !== undefined ? { server: values.server.replace(/\/+$/, '') } : {}), ...(values['api-key'] !== undefined ? { apiKey: values['api-key'] } : {}) };
   }
   if (command !== 'serve') return { type: 'error', message: `unknown command ${command}` };
   if (rest.length > 0) return { type: 'error', message: `unexpected argument ${rest[0]}` };

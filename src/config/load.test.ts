@@ -77,6 +77,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ overrides: { retention: { policies: [{ metric_pattern: 'x_*', rollup_1h_retention: '30d' }] } } }).retention.policies).toEqual([{ metric_pattern: 'x_*', rollup_1h_retention: '30d' }]);
   });
 
+  it('checks storage tiers and the archive target', () => {
+    expect(problemsOf(() => loadConfig({ overrides: { storage: { tiers: { cold: { endpoint: 'my-bucket' } } } } }))[0]).toMatch(/storage\.tiers\.cold\.endpoint must be an http\(s\) URL/);
+    expect(problemsOf(() => loadConfig({ overrides: { storage: { tiers: { warm: { path: '/w', after: '30d' }, cold: { endpoint: 'http://s3/b/', after: '20d' } } } } }))[0]).toMatch(/warm\.after \(30d\) must be shorter than storage\.tiers\.cold\.after \(20d\)/);
+    expect(problemsOf(() => loadConfig({ overrides: { archive: { enabled: true } } }))[0]).toMatch(/exactly one of archive\.dir, archive\.s3\.endpoint/);
+    expect(problemsOf(() => loadConfig({ overrides: { archive: { enabled: true, dir: '/a', after: '7d' } } }))[0]).toMatch(/archive\.after \(7d\) must be at least 8d/);
+    const c = loadConfig({ env: { LUMINATE_STORAGE_TIERS_COLD_SECRET_ACCESS_KEY: 'k' }, overrides: { archive: { enabled: true, dir: '/a' } } });
+    expect(c.storage.tiers.cold.secret_access_key).toBe('k');
+    expect(c.archive.after).toBe('14d');
+  });
+
   it('stops on unknown or malformed environment overrides', () => {
     expect(problemsOf(() => loadConfig({ env: { LUMINATE_SERVER_PORTT: '1' } }))[0]).toMatch(/LUMINATE_SERVER_PORTT: does not name a configuration key/);
     expect(problemsOf(() => loadConfig({ env: { LUMINATE_SERVER_PORT: 'eighty' } }))[0]).toMatch(/^server\.port:/);

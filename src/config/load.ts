@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
+import { durationMs } from './duration.js';
 import { ConfigSchema, type RawConfig } from './schema.js';
 
 /** The validated configuration, with every default filled in. Keys are the YAML keys. */
@@ -79,6 +80,17 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     problems.push(`batch_write.max_buffered_points (${bw.max_buffered_points}) must be at least batch_write.max_batch_size (${bw.max_batch_size}), or a full batch could never be accepted`);
   }
   if (problems.length === 0) {
+    const tiers = config.storage.tiers;
+    if (tiers.cold.endpoint !== '' && !/^https?:\/\/[^/]+\/.+/.test(tiers.cold.endpoint)) problems.push(`storage.tiers.cold.endpoint must be an http(s) URL naming a bucket, e.g. https://my-bucket.s3.amazonaws.com/luminate/ (got ${JSON.stringify(tiers.cold.endpoint)})`);
+    if (tiers.warm.path !== '' && tiers.cold.endpoint !== '' && durationMs(tiers.warm.after) >= durationMs(tiers.cold.after)) {
+      problems.push(`storage.tiers.warm.after (${tiers.warm.after}) must be shorter than storage.tiers.cold.after (${tiers.cold.after})`);
+    }
+    const arc = config.archive;
+    if (arc.enabled) {
+      if ((arc.dir === '') === (arc.s3.endpoint === '')) problems.push('archive.enabled needs exactly one of archive.dir, archive.s3.endpoint');
+      if (arc.s3.endpoint !== '' && !/^https?:\/\/[^/]+\/.+/.test(arc.s3.endpoint)) problems.push(`archive.s3.endpoint must be an http(s) URL naming a bucket (got ${JSON.stringify(arc.s3.endpoint)})`);
+      if (durationMs(arc.after) < 8 * 86_400_000) problems.push(`archive.after (${arc.after}) must be at least 8d: writes accept points up to 7 days old, and an archived day must not get new points`);
+    }
     config.retention.policies.forEach((p, i) => {
       if (p.retention === undefined && p.rollup_1m_retention === undefined && p.rollup_1h_retention === undefined) {
         problems.push(`retention.policies[${i}] (${p.metric_pattern}) sets none of retention, rollup_1m_retention, rollup_1h_retention`);

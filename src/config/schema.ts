@@ -71,6 +71,28 @@ export const ConfigSchema = Type.Object(
           },
           'A ClickHouse server instead of the embedded engine.',
         ),
+        tiers: Section(
+          {
+            warm: Section(
+              {
+                path: Type.String({ default: '', description: 'Directory of the warm tier, a second local volume (e.g. a large HDD). Empty: no warm tier.' }),
+                after: Duration('10d', 'Data older than this moves from the hot tier to the warm one.'),
+              },
+              'Warm tier: a second local volume.',
+            ),
+            cold: Section(
+              {
+                endpoint: Type.String({ default: '', description: 'S3-compatible bucket URL with a prefix, e.g. https://my-bucket.s3.eu-west-1.amazonaws.com/luminate/cold/. Empty: no cold tier.' }),
+                access_key_id: Type.String({ default: '', description: 'Access key of the cold tier\'s bucket.' }),
+                secret_access_key: Type.String({ default: '', description: 'Secret key of the cold tier\'s bucket; use ${ENV_VAR} or LUMINATE_STORAGE_TIERS_COLD_SECRET_ACCESS_KEY.' }),
+                region: Type.String({ default: '', description: 'Region of the bucket, when the endpoint does not imply it.' }),
+                after: Duration('30d', 'Data older than this moves to the cold tier.'),
+              },
+              'Cold tier: S3-compatible object storage.',
+            ),
+          },
+          'Storage tiers: the engine moves raw samples and rollups from hot (storage.data_dir) to warm and cold by age; queries read every tier through the same API (docs/config.md, "Storage tiers").',
+        ),
       },
       'Where metrics are stored.',
     ),
@@ -193,6 +215,24 @@ export const ConfigSchema = Type.Object(
         }),
       },
       'Rollups (continuous aggregates).',
+    ),
+    archive: Section(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Archive closed days as Parquet files per tenant and day (docs/api.md, "Archive"). Archived days leave the engine\'s tables and stay queryable through the same API.' }),
+        after: Duration('14d', 'A day is archived once it ended this long ago; at least 8d, since writes accept points up to 7 days old.'),
+        interval: Duration('1h', 'How often the scheduled archive job runs; 0s: only on demand (luminate archive, POST /api/v1/admin/archive).'),
+        dir: Type.String({ default: '', description: 'Local directory to archive to. Empty: archive.s3.endpoint.' }),
+        s3: Section(
+          {
+            endpoint: Type.String({ default: '', description: 'S3-compatible bucket URL with a prefix, e.g. https://my-bucket.s3.eu-west-1.amazonaws.com/luminate/archive/.' }),
+            access_key_id: Type.String({ default: '', description: 'Access key of the archive bucket.' }),
+            secret_access_key: Type.String({ default: '', description: 'Secret key of the archive bucket; use ${ENV_VAR} or LUMINATE_ARCHIVE_S3_SECRET_ACCESS_KEY.' }),
+            region: Type.String({ default: '', description: 'Region of the bucket, when the endpoint does not imply it.' }),
+          },
+          'Archive to S3-compatible object storage.',
+        ),
+      },
+      'Open-format archive of closed days.',
     ),
     metrics: Section(
       {

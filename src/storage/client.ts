@@ -4,7 +4,7 @@ import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions
 
 /** Where the engine is: embedded (chdb, one data directory per process) or a ClickHouse server. */
 export type EngineTarget =
-  | { type: 'embedded'; dataDir: string }
+  | { type: 'embedded'; dataDir: string; /** Engine server configuration (storage policy, named collections): chdb's --config-file. */ configFile?: string | undefined }
   | { type: 'server'; url: string; username?: string | undefined; password?: string | undefined };
 
 export interface RawInsert {
@@ -25,6 +25,8 @@ export interface RawInsert {
 export interface Engine {
   client: ClickHouseClient;
   rawInsert?: (insert: RawInsert) => Promise<void>;
+  /** Releases what the engine holds besides the client (called after the client closes). */
+  release?: () => void;
 }
 
 interface ChdbExtensionLike {
@@ -38,6 +40,14 @@ export async function createEngine(target: EngineTarget): Promise<Engine> {
     // Loaded on demand: the native engine is large, must not load into worker threads, and a
     // server deployment never needs it.
     const { createChdbConnection } = await import('chdb/connection');
+    // The engine starts with the first session on a path and takes its arguments from it; the
+    // connection below joins that engine. chdb's connection factory takes no arguments, so a
+    // configuration file needs this session first, held for the engine's lifetime.
+    let boot: { close(): void } | undefined;
+    if (target.configFile !== undefined) {
+      const { Session } = await import('chdb');
+      boot = new Session(path, { connectionArgs: [`--config-file=${resolve(target.configFile)}`] });
+    }
     const chdb = createChdbConnection({ path });
     const ext = chdb.chdb as unknown as ChdbExtensionLike;
     // chdb implements the Connection contract of @clickhouse/client-common; the client bundles its
@@ -48,6 +58,7 @@ export async function createEngine(target: EngineTarget): Promise<Engine> {
       rawInsert: async (insert) => {
         await ext.rawInsert(insert);
       },
+      ...(boot ? { release: () => boot.close() } : {}),
     };
   }
   const client = createClient({

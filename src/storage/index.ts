@@ -15,3 +15,5 @@ export { RollupManager } from './rollup-manager.js';
 export type { RefreshReport, RollupCoverage, RollupManagerOptions, RollupStatus, Watermarks } from './rollup-manager.js';
 export { ROLLUP_LEVELS, SKETCH_LEVELS, SKETCH_MERGE, SKETCH_STATE, pieceArea, pieceInc, pointArea, pointInc } from './rollups.js';
 export type { RollupLevel } from './rollups.js';
+export { TIER_POLICY, ARCHIVE_COLLECTION, applyTierPolicy, checkTierChange, engineConfigXml, hasTiers, moveRules } from './tiers.js';
+export type { ColdTier, S3Location, Tiers, TierStorage, WarmTier } from './tiers.js';

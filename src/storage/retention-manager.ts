@@ -1,6 +1,7 @@
 import { metricIdOf } from '../ingest/index.js';
 import { buildTtlClause, globMatches, type MetricRetention } from './retention.js';
 import type { Store } from './store.js';
+import { moveRules, type Tiers } from './tiers.js';
 
 /** Retention of one metric per table: raw samples and each rollup level (seconds; 0 keeps forever). */
 export interface TableSeconds {
@@ -19,6 +20,8 @@ export interface RetentionManagerOptions {
   patterns: readonly { pattern: string; seconds: Partial<TableSeconds> }[];
   /** Policies set through the admin API, per tenant and metric (raw samples); they win over patterns. */
   explicit: () => Promise<readonly { tenant: string; metric: string; seconds: number }[]>;
+  /** Storage tiers: their move rules lead each table's TTL. */
+  tiers?: Tiers | null;
 }
 
 /** Each table under retention, with the column expression its TTL is measured from. */
@@ -71,14 +74,15 @@ export class RetentionManager {
     }
     let rawClause: string | null = null;
     for (const t of TABLES) {
-      const clause = buildTtlClause(rules[t.level], this.#o.defaults[t.level], t.timeExpr);
-      if (t.level === 'raw') rawClause = clause;
-      await this.#alter(t.table, clause);
+      const deletes = buildTtlClause(rules[t.level], this.#o.defaults[t.level], t.timeExpr);
+      if (t.level === 'raw') rawClause = deletes;
+      const moves = moveRules(this.#o.tiers ?? null, t.timeExpr);
+      await this.#alter(t.table, [...moves, ...(deletes !== null ? [deletes] : [])].join(', ') || null, moves);
     }
     return rawClause;
   }
 
-  async #alter(table: string, clause: string | null): Promise<void> {
+  async #alter(table: string, clause: string | null, moves: readonly string[]): Promise<void> {
     const { store } = this.#o;
     const applied = this.#applied.get(table);
     if (clause === applied) return;
@@ -86,11 +90,20 @@ export class RetentionManager {
       const seconds = Math.max(60, Math.floor(this.#o.mergeIntervalSeconds));
       await store.client.command({ query: `ALTER TABLE ${store.db}.${table} MODIFY SETTING merge_with_ttl_timeout = ${seconds}` });
     }
+    const [t] = await store.rows<{ engine_full: string }>(`SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {table:String}`, { params: { db: store.db, table } });
+    const engineTtl = t?.engine_full ?? '';
     if (clause !== null) {
+      // Not materialised: delete rules apply as merges rewrite parts, which is what keeps a TTL
+      // change cheap on a large table.
       await store.client.command({ query: `ALTER TABLE ${store.db}.${table} MODIFY TTL ${clause}`, clickhouse_settings: { materialize_ttl_after_modify: 0 } });
-    } else {
-      const [t] = await store.rows<{ engine_full: string }>(`SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {table:String}`, { params: { db: store.db, table } });
-      if (t?.engine_full.includes(' TTL ')) await store.client.command({ query: `ALTER TABLE ${store.db}.${table} REMOVE TTL` });
+      // Move rules need each existing part's TTL information, or parts written before the rules
+      // would never move. The tables recalculate only (applyTierPolicy), so this reads the time
+      // column of each part instead of rewriting it; it runs in the background.
+      if (moves.some((m) => !engineTtl.includes(m))) {
+        await store.client.command({ query: `ALTER TABLE ${store.db}.${table} MATERIALIZE TTL`, clickhouse_settings: { mutations_sync: '0' } });
+      }
+    } else if (engineTtl.includes(' TTL ')) {
+      await store.client.command({ query: `ALTER TABLE ${store.db}.${table} REMOVE TTL` });
     }
     this.#applied.set(table, clause);
   }

@@ -1,4 +1,5 @@
 import type { Store } from './store.js';
+import { TIER_OF_DISK, type TierStorage } from './tiers.js';
 
 /** One table's share of the engine's storage. */
 export interface TableStorage {
@@ -25,6 +26,8 @@ export interface DiskStorage {
 export interface StorageReport {
   tables: TableStorage[];
   disks: DiskStorage[];
+  /** Luminate's tables per storage tier (hot only until storage.tiers adds warm or cold). */
+  tiers: TierStorage[];
   /** Points stored (rows of the raw table). */
   points: number;
   bytes_on_disk: number;
@@ -66,6 +69,12 @@ export async function storageReport(store: Store, timeoutMs: number): Promise<St
      ORDER BY d.name`,
     { params: { db }, timeoutMs },
   );
+  const perDisk = await store.rows<{ disk: string; table: string; rows: string; parts: string; bytes: string }>(
+    `SELECT disk_name AS disk, table, toString(sum(rows)) AS rows, toString(count()) AS parts, toString(sum(bytes_on_disk)) AS bytes
+     FROM system.parts WHERE database = {db:String} AND active AND table != 'schema_migrations'
+     GROUP BY disk_name, table ORDER BY disk_name, table`,
+    { params: { db }, timeoutMs },
+  );
   // Each series' points × its JSON overhead, plus every value's printed length. The engine prints
   // Float64 as the shortest text that reads back, like JavaScript (exponent forms aside).
   const [raw] = await store.rows<{ bytes: string | null }>(
@@ -90,6 +99,7 @@ export async function storageReport(store: Store, timeoutMs: number): Promise<St
   return {
     tables: tableStats,
     disks: disks.map((d) => ({ disk: d.disk, path: d.path, rows: num(d.rows), bytes_on_disk: num(d.bytes), free_bytes: num(d.free), total_bytes: num(d.total) })),
+    tiers: tierStats(disks.map((d) => d.disk), perDisk.map((r) => ({ disk: r.disk, table: r.table, rows: num(r.rows), parts: num(r.parts), bytes: num(r.bytes) }))),
     points,
     bytes_on_disk: bytes,
     bytes_per_point: points > 0 ? bytes / points : 0,
@@ -97,4 +107,23 @@ export async function storageReport(store: Store, timeoutMs: number): Promise<St
     compression_ratio: bytes > 0 ? rawJson / bytes : 0,
     space_saving: rawJson > 0 ? 1 - bytes / rawJson : 0,
   };
+}
+
+/** Groups per-disk part figures into tiers, hot first; every configured tier is listed, empty or not. */
+function tierStats(disks: readonly string[], rows: readonly { disk: string; table: string; rows: number; parts: number; bytes: number }[]): TierStorage[] {
+  const order = ['hot', 'warm', 'cold'] as const;
+  return disks
+    .filter((d) => TIER_OF_DISK[d] !== undefined)
+    .map((disk): TierStorage => {
+      const mine = rows.filter((r) => r.disk === disk);
+      return {
+        tier: TIER_OF_DISK[disk]!,
+        disk,
+        rows: mine.reduce((a, r) => a + r.rows, 0),
+        parts: mine.reduce((a, r) => a + r.parts, 0),
+        bytes_on_disk: mine.reduce((a, r) => a + r.bytes, 0),
+        tables: mine.map((r) => ({ table: r.table, rows: r.rows, bytes_on_disk: r.bytes })),
+      };
+    })
+    .sort((a, b) => order.indexOf(a.tier) - order.indexOf(b.tier));
 }

@@ -57,11 +57,13 @@ export class Store {
   readonly db: string;
   readonly backend: 'embedded' | 'clickhouse';
   readonly #rawInsert: Engine['rawInsert'];
+  readonly #release: Engine['release'];
 
   constructor(opts: StoreOptions) {
     if (!DATABASE_PATTERN.test(opts.database)) throw new Error(`invalid database name ${opts.database}`);
     this.client = opts.engine.client;
     this.#rawInsert = opts.engine.rawInsert;
+    this.#release = opts.engine.release;
     this.db = opts.database;
     this.backend = opts.backend;
   }
@@ -268,6 +270,7 @@ export class Store {
 
   async close(): Promise<void> {
     await this.client.close();
+    this.#release?.();
   }
 }
 
