@@ -15,6 +15,8 @@ export interface ExportOptions {
   rowsPerPage?: number;
   /** Samples per output line; a longer series continues on the next line. @default 10_000 */
   samplesPerLine?: number;
+  /** Where raw points come from when archived days overlap the range (Luminate.samplesSource); null: the samples table. */
+  source?: string | null;
 }
 
 /**
@@ -86,7 +88,7 @@ export async function* pointPages(store: Store, tenant: string, metric: string, 
       const ids = fresh.map((s) => s.id);
       let cursor: { id: string; ts: number } | null = null;
       for (;;) {
-        const rows = await store.samplesPage(metricId, ids, opts.start, opts.end, cursor, rowsPerPage, opts.timeoutMs);
+        const rows = await store.samplesPage(metricId, ids, opts.start, opts.end, cursor, rowsPerPage, opts.timeoutMs, opts.source ?? null);
         if (rows.length === 0) break;
         yield { rows, dimensions };
         const last = rows[rows.length - 1]!;

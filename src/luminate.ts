@@ -7,7 +7,7 @@ import { durationMs, type Config } from './config/index.js';
 import { cardinalityReport, type CardinalityReport } from './cardinality-report.js';
 import { Acceptor, CardinalityGuard, SeriesCache, metricIdOf, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
-import { RetentionManager, RollupManager, Store, WriteBuffer, applyTierPolicy, checkTierChange, createEngine, engineConfigXml, errorMessage, type Engine, type EngineTarget, type RefreshReport, type RollupStatus, type S3Location, type TableSeconds, type Tiers } from './storage/index.js';
+import { Archiver, RetentionManager, RollupManager, Store, archiveTargetOf, WriteBuffer, applyTierPolicy, checkTierChange, createEngine, engineConfigXml, errorMessage, type ArchiveReport, type ArchiveStatus, type Engine, type EngineTarget, type RefreshReport, type RollupStatus, type S3Location, type TableSeconds, type Tiers } from './storage/index.js';
 import { DashboardStore } from './dashboards/index.js';
 import { ApiKeys, MetricMetadataStore, RetentionPolicies, openMetaDb, type MetaDb, type MetaTarget } from './meta/index.js';
 import { SelfMetrics } from './telemetry/index.js';
@@ -52,6 +52,12 @@ export interface Luminate {
   refreshRollups(): Promise<RefreshReport | null>;
   /** Where the rollups stand (null: rollups are off). */
   rollupStatus(): RollupStatus | null;
+  /** Archives every closed day that is due now (null: the archive is off). */
+  runArchive(): Promise<ArchiveReport | null>;
+  /** What is archived (null: the archive is off). */
+  archiveStatus(): ArchiveStatus | null;
+  /** Raw reads for a tenant and range (ms) when archived days overlap it; null: the samples table. */
+  samplesSource(tenant: string, start: number, end: number): string | null;
   /** `admit` is called with the valid point count before storing (rate limits); it may throw. */
   write(body: unknown, tenant?: string, admit?: Admit): Promise<WriteResult>;
   /** A write of series with many samples each (OTLP, the line protocols). */
@@ -104,6 +110,9 @@ export function archiveS3Of(config: Config): S3Location | null {
   if (!a.enabled || a.s3.endpoint === '') return null;
   return { endpoint: a.s3.endpoint.endsWith('/') ? a.s3.endpoint : `${a.s3.endpoint}/`, accessKeyId: a.s3.access_key_id, secretAccessKey: a.s3.secret_access_key, region: a.s3.region };
 }
+
+/** The archive manifest's local copy in the data directory (read when the archive target cannot be). */
+export const ARCHIVE_MANIFEST_COPY = 'luminate-archive-manifest.json';
 
 /** Name of the engine configuration Luminate writes into the data directory for the embedded engine. */
 export const ENGINE_CONFIG_FILE = 'luminate-engine.xml';
@@ -271,15 +280,45 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   });
   const cache = new SeriesCache(config.storage.series_cache_size);
   const acceptor = new Acceptor({ queue, cache, cardinality, limits: validationLimitsOf(config), maxBatchSize: bw.max_batch_size, ...(deps.now ? { now: deps.now } : {}) });
+  // The archive: its manifest says which days are read from Parquet files instead of the table.
+  let archiver: Archiver | null = null;
+  let rollups: RollupManager | null = null;
+  if (config.archive.enabled) {
+    const a = config.archive;
+    archiver = new Archiver({
+      store,
+      target: archiveTargetOf(a.dir, a.s3.endpoint),
+      afterMs: durationMs(a.after),
+      localCopy: join(config.storage.data_dir, ARCHIVE_MANIFEST_COPY),
+      ...(config.rollups.enabled
+        ? {
+            rolledUpTo: () => {
+              const w = rollups?.status().watermarks ?? null;
+              return w === null ? null : config.rollups.minute_level ? Math.min(w['1m'], w['1h']) : w['1h'];
+            },
+          }
+        : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+      onProgress: (p) => log?.info(p, `archive: ${p.day} ${p.step}`),
+    });
+    try {
+      await archiver.load();
+    } catch (err) {
+      clearInterval(cleanup);
+      await meta.close();
+      await store.close().catch(() => {});
+      throw new Error(`cannot read the archive manifest (${archiver.targetDescription}): ${errorMessage(err)}`, { cause: err });
+    }
+  }
   // Rollups: refreshed on a timer, off the request path; a first refresh over existing data
   // (an upgrade) backfills a day per statement and logs its progress.
-  let rollups: RollupManager | null = null;
   let rollupTimer: NodeJS.Timeout | undefined;
   if (config.rollups.enabled) {
     const manager = (rollups = new RollupManager({
       store,
       bus,
       minutes: config.rollups.minute_level,
+      ...(archiver ? { archive: archiver } : {}),
       ...(deps.now ? { now: deps.now } : {}),
       onProgress: (p) => log?.info({ level: p.level, done: new Date(p.done).toISOString(), to: new Date(p.to).toISOString() }, 'rolling up existing data'),
     }));
@@ -294,7 +333,21 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     rollupTimer.unref();
     setImmediate(tick);
   }
-  const querier = new QueryService({ store, limits: queryLimitsOf(config), bus, onQuery: selfMetrics.onQuery, ...(rollups ? { rollups } : {}), ...(deps.now ? { now: deps.now } : {}) });
+  const querier = new QueryService({ store, limits: queryLimitsOf(config), bus, onQuery: selfMetrics.onQuery, ...(rollups ? { rollups } : {}), ...(archiver ? { archive: archiver } : {}), ...(deps.now ? { now: deps.now } : {}) });
+  // The scheduled archive run (archive.interval; 0s: on demand only).
+  let archiveTimer: NodeJS.Timeout | undefined;
+  if (archiver !== null && durationMs(config.archive.interval) > 0) {
+    const job = archiver;
+    const tick = () => {
+      job.run().then(
+        (rep) => (rep.archived.length + rep.recovered.length > 0 ? log?.info(rep, 'archive run done') : log?.debug(rep, 'archive run: nothing due')),
+        (err: unknown) => log?.error({ err: errorMessage(err) }, 'archive run failed'),
+      );
+    };
+    archiveTimer = setInterval(tick, durationMs(config.archive.interval));
+    archiveTimer.unref();
+    setImmediate(tick);
+  }
   const started = Date.now();
   const instanceId = randomUUID();
   for (const role of ALL_ROLES) await discovery.register({ id: `${instanceId}:${role}`, role, address: 'in-process', startedAt: started });
@@ -324,6 +377,9 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     },
     refreshRollups: () => rollups?.refresh(true) ?? Promise.resolve(null),
     rollupStatus: () => rollups?.status() ?? null,
+    runArchive: () => archiver?.run() ?? Promise.resolve(null),
+    archiveStatus: () => archiver?.status() ?? null,
+    samplesSource: (tenant, start, end) => archiver?.source(store.db, tenant, start, end) ?? null,
     write: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.write(body, tenant, admit)),
     writeSeries: (list, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeSeries(list, tenant, admit)),
     writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),
@@ -349,7 +405,9 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
       closed ??= (async () => {
         clearInterval(cleanup);
         clearInterval(rollupTimer);
+        clearInterval(archiveTimer);
         await queue.close();
+        await archiver?.close();
         await rollups?.close();
         querier.close();
         for (const role of ALL_ROLES) await discovery.deregister(`${instanceId}:${role}`);

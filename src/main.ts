@@ -101,6 +101,50 @@ function engineConfig(cmd: Extract<ReturnType<typeof parseCommand>, { type: 'eng
   process.stdout.write(text);
 }
 
+/**
+ * `luminate archive`: one archive run now. With --server, a running server does it; without, this
+ * process opens the data directory (the server must be stopped: one process per data directory).
+ * Progress goes to stderr, the report to stdout as JSON.
+ */
+async function archive(cmd: Extract<ReturnType<typeof parseCommand>, { type: 'archive' }>): Promise<void> {
+  if (cmd.server !== undefined) {
+    const headers: Record<string, string> = cmd.apiKey !== undefined ? { authorization: `Bearer ${cmd.apiKey}` } : {};
+    const res = await fetch(`${cmd.server}/api/v1/admin/archive`, { method: 'POST', headers });
+    let body = (await res.json()) as { status?: string; last?: unknown; running?: boolean; error?: { message: string } };
+    if (res.status === 202) {
+      process.stderr.write('luminate: the archive run goes on; waiting for it\n');
+      do {
+        await new Promise((r) => setTimeout(r, 2000));
+        const st = await fetch(`${cmd.server}/api/v1/admin/archive`, { headers });
+        body = (await st.json()) as typeof body;
+      } while (body.running === true);
+      body = (body.last ?? {});
+    } else if (res.status !== 200) {
+      throw new Error(`${cmd.server} answered ${res.status}: ${body.error?.message ?? JSON.stringify(body)}`);
+    }
+    process.stdout.write(JSON.stringify(body, null, 2) + '\n');
+    return;
+  }
+  const config = loadConfig({
+    file: cmd.config,
+    env: process.env,
+    // No scheduled jobs of its own: this process runs one archive and exits.
+    overrides: { archive: { interval: '0s' }, rollups: { refresh_interval: '24h' }, logging: { output: 'stderr' }, ...(cmd.dataDir !== undefined ? { storage: { data_dir: cmd.dataDir } } : {}) },
+  });
+  if (!config.archive.enabled) throw new Error('the archive is off: set archive.enabled and archive.dir or archive.s3.endpoint (docs/config.md)');
+  const logger = createLogger(config);
+  const luminate = await createLuminate(config, { logger });
+  try {
+    // A day is archived once rolled up: bring the rollups up to date first.
+    if (config.rollups.enabled) await luminate.refreshRollups();
+    const report = await luminate.runArchive();
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } finally {
+    await luminate.close();
+    logger.flush();
+  }
+}
+
 async function main(): Promise<void> {
   const cmd = parseCommand(process.argv.slice(2));
   switch (cmd.type) {
@@ -126,7 +170,8 @@ async function main(): Promise<void> {
       engineConfig(cmd);
       return;
     case 'archive':
-      throw new Error('archive: not available yet');
+      await archive(cmd);
+      return;
   }
 }
 

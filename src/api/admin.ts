@@ -86,6 +86,57 @@ export const adminRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumin
     return reply.code(202).send({ status: 'running' as const });
   });
 
+  const ArchiveReport = Type.Object({
+    archived: Type.Array(Type.Object({ day: Type.String(), rows: Type.Integer(), files: Type.Integer() }), { description: 'days archived by this run' }),
+    recovered: Type.Array(Type.String(), { description: 'committed days whose partition an interrupted run had left in the table, dropped now' }),
+    waiting: Type.Array(Type.Object({ day: Type.String(), reason: Type.String() }), { description: 'closed days not archived yet, and why' }),
+    ms: Type.Integer(),
+  });
+  const archiveStatusSchema = {
+    summary: 'What is archived',
+    description: 'The archive target, archived days (first and last), their rows and Parquet files, whether a run is under way, and the last run\'s report. Engine-wide.',
+    tags,
+    security,
+    response: {
+      200: Type.Object({
+        target: Type.String(),
+        days: Type.Integer(),
+        rows: Type.Integer(),
+        files: Type.Integer(),
+        first_day: Type.Union([Type.String(), Type.Null()]),
+        last_day: Type.Union([Type.String(), Type.Null()]),
+        running: Type.Boolean(),
+        last: Type.Union([ArchiveReport, Type.Null()]),
+      }),
+      409: ErrorEnvelope,
+      ...authErrors,
+    },
+  };
+  const archiveOn = () => {
+    const status = luminate.archiveStatus();
+    if (status === null) throw apiErrors.create('ARCHIVE_DISABLED', 'the archive is off (archive.enabled: false)');
+    return status;
+  };
+  app.get('/api/v1/admin/archive', { config: admin, schema: archiveStatusSchema }, async () => archiveOn());
+  const archiveRunSchema = {
+    summary: 'Archive closed days now',
+    description:
+      'Archives every day that ended more than archive.after ago as Parquet files per tenant (docs/api.md, "Archive"). Answers 200 with the report when the run ends within 20 s, else 202 while it goes on (follow it with GET /api/v1/admin/archive). The scheduled job runs it every archive.interval by itself. Engine-wide.',
+    tags,
+    security,
+    response: { 200: ArchiveReport, 202: Type.Object({ status: Type.Literal('running') }), 409: ErrorEnvelope, ...authErrors },
+  };
+  app.post('/api/v1/admin/archive', { config: admin, schema: archiveRunSchema }, async (req, reply) => {
+    archiveOn();
+    const run = luminate.runArchive();
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), REFRESH_WAIT_MS)));
+    const report = await Promise.race([run, waited]).finally(() => clearTimeout(timer));
+    if (report !== null) return report;
+    run.catch((err: unknown) => req.log.error({ err }, 'archive run failed'));
+    return reply.code(202).send({ status: 'running' as const });
+  });
+
   app.get('/api/v1/admin/apikeys', { config: admin, schema: { summary: 'API keys of the caller\'s tenant', tags, security, response: { 200: Type.Array(ApiKeyInfo), ...authErrors } } }, async (req) =>
     luminate.apiKeys.list(tenantOf(req)),
   );

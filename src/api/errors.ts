@@ -7,6 +7,7 @@ export const apiErrors = defineErrors({
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The Content-Type or Content-Encoding is not supported by this endpoint (JSON, gzip or identity).' },
   NOT_FOUND: { status: 404, description: 'No such route.' },
   ROLLUPS_DISABLED: { status: 409, description: 'The request needs rollups, and rollups.enabled is false.' },
+  ARCHIVE_DISABLED: { status: 409, description: 'The request needs the archive, and archive.enabled is false.' },
   UNAUTHORIZED: { status: 401, description: 'Auth is on and the request has no bearer token, or it is malformed, badly signed, expired, too long-lived or has no valid tenant_id.' },
   RATE_LIMIT_EXCEEDED: { status: 429, description: 'The tenant is over one of its rate_limits (details.limit names it); wait Retry-After seconds.' },
   TOO_MANY_LIVE_STREAMS: { status: 429, description: 'The tenant already holds live.max_streams_per_tenant (100) open live streams; close a page or raise the limit.' },

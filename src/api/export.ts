@@ -94,7 +94,7 @@ export const exportRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumi
         throw err;
       }
       const timeoutMs = durationMs(luminate.config.query_limits.max_query_timeout);
-      const lines = exportJsonLines(luminate.store, tenant, metrics, selectors, { start, end, timeoutMs });
+      const lines = exportJsonLines(luminate.store, tenant, metrics, selectors, { start, end, timeoutMs, source: luminate.samplesSource(tenant, start, end) });
       const stream = await streamOf(lines, (err) => req.log.error({ err }, 'export failed part way; the answer is cut short'), () => admission?.release());
       reply.type('application/stream+json');
       return reply.send(stream);
@@ -140,7 +140,7 @@ export const exportRoutes: FastifyPluginAsync<RouteOptions> = async (app, { lumi
         throw err;
       }
       const timeoutMs = durationMs(luminate.config.query_limits.max_query_timeout);
-      const chunks = exportMetric(luminate.store, tenant, name, keys, format as ExportFormat, { start, end, timeoutMs });
+      const chunks = exportMetric(luminate.store, tenant, name, keys, format as ExportFormat, { start, end, timeoutMs, source: luminate.samplesSource(tenant, start, end) });
       const stream = await streamOf(chunks, (err) => req.log.error({ err, metric: name }, 'metric export failed part way; the answer is cut short'), () => admission?.release());
       reply.type(CONTENT_TYPES[format as ExportFormat]);
       reply.header('content-disposition', `attachment; filename="${name}.${format}"`);

@@ -104,7 +104,33 @@ function perSeriesPoints(db: string, q: Scoped): string {
  * `coverage` says how far each rollup level of the query's metric is materialised (null: no
  * rollups); aggregate and rate queries use one when `chooseRollup` finds it answers the same.
  */
-export function plan(db: string, q: ParsedQuery, coverage: RollupCoverage | null = null): Plan {
+export function plan(db: string, q: ParsedQuery, coverage: RollupCoverage | null = null, samples: string | null = null): Plan {
+  const p = planOver(db, q, coverage);
+  return samples === null ? p : readingFrom(p, db, samples);
+}
+
+/**
+ * The plan with every read of the samples table replaced by `source`, a parenthesised subquery
+ * with the table's columns (the archive's: the table without archived days plus their Parquet
+ * files, src/storage/archive.ts). The planner reads raw points only through `${db}.samples`, so
+ * this one substitution reroutes them all; the source's own reference to the table is inserted,
+ * not rescanned.
+ */
+function readingFrom(p: Plan, db: string, source: string): Plan {
+  const table = new RegExp(`\\b${db}\\.samples\\b`, 'g');
+  const over = (x: SqlPlan): SqlPlan => ({ ...x, sql: x.sql.replace(table, () => source) });
+  switch (p.type) {
+    case 'range':
+      return { ...p, samples: over(p.samples) };
+    case 'aggregate':
+    case 'rate':
+      return { ...p, main: over(p.main) };
+    case 'listDimensionValues':
+      return p;
+  }
+}
+
+function planOver(db: string, q: ParsedQuery, coverage: RollupCoverage | null): Plan {
   switch (q.type) {
     case 'range':
       return planRange(db, q);

@@ -39,6 +39,8 @@ export interface QueryServiceOptions {
   bus?: EventBus;
   /** How far the rollups of a metric are materialised; without it every query reads raw samples. */
   rollups?: { coverage(tenant: string, metric: string): RollupCoverage | null };
+  /** Archived days: what raw reads come from for a tenant and range (null: the samples table alone). */
+  archive?: { source(db: string, tenant: string, start: number, end: number): string | null; readonly version: number };
   now?: () => number;
   /** Called once per query with its type, duration and outcome (self-metrics hook); `shared` when it joined another's execution. */
   onQuery?: (info: { queryType: QueryType | 'unknown'; ms: number; error?: string; shared?: boolean }) => void;
@@ -58,6 +60,7 @@ export class QueryService {
   readonly #now: () => number;
   readonly #onQuery: QueryServiceOptions['onQuery'];
   readonly #rollups: QueryServiceOptions['rollups'];
+  readonly #archive: QueryServiceOptions['archive'];
   readonly #dims = new DimensionsCache();
   /** tenant \0 metric → resolved query → its answer (see `query_limits.share_window`). */
   readonly #shared = new Map<string, Map<string, SharedAnswer>>();
@@ -70,6 +73,7 @@ export class QueryService {
     this.#now = opts.now ?? Date.now;
     this.#onQuery = opts.onQuery;
     this.#rollups = opts.rollups;
+    this.#archive = opts.archive;
     this.#shareWindowMs = opts.limits.shareWindowMs ?? 1_000;
     // New points of a metric make its shared answers stale: the next identical query runs again,
     // so a query after an acknowledged write always sees it.
@@ -91,11 +95,13 @@ export class QueryService {
     try {
       const q = parseQuery(body, tenant, this.#limits, this.#now());
       const coverage = q.type === 'listDimensionValues' ? null : (this.#rollups?.coverage(tenant, q.metric) ?? null);
-      const run = () => this.#execute(plan(this.#store.db, q, coverage), q.timeoutMs, started);
+      const samples = q.type === 'listDimensionValues' ? null : (this.#archive?.source(this.#store.db, tenant, q.start, q.end) ?? null);
+      const run = () => this.#execute(plan(this.#store.db, q, coverage, samples), q.timeoutMs, started);
       let response: QueryResponse;
       if (this.#shareWindowMs > 0) {
-        // The coverage is part of the key: a refresh changes which plan runs (not the answer).
-        const r = this.#share(tenant + '\u0000' + q.metric, JSON.stringify([q, coverage]), run);
+        // Coverage and archive are part of the key: a refresh or an archive run changes which
+        // plan runs (not the answer).
+        const r = this.#share(tenant + '\u0000' + q.metric, JSON.stringify([q, coverage, this.#archive?.version ?? 0]), run);
         shared = r.shared;
         response = await r.answer;
       } else {

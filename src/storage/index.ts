@@ -17,3 +17,5 @@ export { ROLLUP_LEVELS, SKETCH_LEVELS, SKETCH_MERGE, SKETCH_STATE, pieceArea, pi
 export type { RollupLevel } from './rollups.js';
 export { TIER_POLICY, ARCHIVE_COLLECTION, applyTierPolicy, checkTierChange, engineConfigXml, hasTiers, moveRules } from './tiers.js';
 export type { ColdTier, S3Location, Tiers, TierStorage, WarmTier } from './tiers.js';
+export { Archiver, ARCHIVE_STRUCTURE, archiveTargetOf } from './archive.js';
+export type { ArchiveDay, ArchiveFile, ArchiveProgress, ArchiveReport, ArchiveStatus, ArchiveTarget, ArchiverOptions, Manifest } from './archive.js';

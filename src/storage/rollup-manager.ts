@@ -17,6 +17,12 @@ export interface RollupManagerOptions {
   minutes?: boolean;
   /** Progress of long work (a first backfill of existing data), one call per day materialised. */
   onProgress?: (info: { level: '1m'; done: number; to: number }) => void;
+  /**
+   * Archived days (src/storage/archive.ts): what raw reads over [from, to) come from, every
+   * tenant (null: the samples table alone), and the first archived day (ms), where a first
+   * materialisation must start.
+   */
+  archive?: { allSource(db: string, from: number, to: number): string | null; firstDay(): number | null };
 }
 
 /** How far each level is materialised: rollups are valid for buckets before these (unix ms). */
@@ -262,7 +268,9 @@ export class RollupManager {
     if (wm === null) {
       const [row] = await store.rows<{ t: string | number | null }>(`SELECT toUnixTimestamp64Milli(min(ts)) AS t FROM ${store.db}.samples`);
       // An empty table reads as the epoch: start at the target then.
-      const earliest = row?.t === null || row?.t === undefined || Number(row.t) <= 0 ? target : Number(row.t);
+      let earliest = row?.t === null || row?.t === undefined || Number(row.t) <= 0 ? target : Number(row.t);
+      // Days archived before rollups were first materialised are rolled up from their files.
+      earliest = Math.min(earliest, this.#o.archive?.firstDay() ?? Infinity);
       const start = Math.min(floorTo(earliest, HOUR_MS), floorTo(target, HOUR_MS));
       wm = this.#wm = { '1m': start, '1h': start };
     }
@@ -272,9 +280,9 @@ export class RollupManager {
     while (wm['1m'] < target) {
       const to = Math.min(target, floorTo(wm['1m'], HOUR_MS) + CHUNK_MS);
       this.#ceiling = to;
-      if (this.#minutes) await this.#exec(refreshSql(store.db, MINUTES, { from: wm['1m'], to }, this.#now()));
+      if (this.#minutes) await this.#refreshRange(MINUTES, { from: wm['1m'], to });
       const hoursTo = floorTo(to, HOUR_MS);
-      if (hoursTo > wm['1h']) await this.#exec(refreshSql(store.db, HOURS, { from: wm['1h'], to: hoursTo }, this.#now()));
+      if (hoursTo > wm['1h']) await this.#refreshRange(HOURS, { from: wm['1h'], to: hoursTo });
       wm = this.#wm = { '1m': to, '1h': Math.max(wm['1h'], hoursTo) };
       if (to < target) {
         await this.#save(this.#checkpoint);
@@ -303,8 +311,8 @@ export class RollupManager {
     for (const [h, r] of [...byHour].sort((a, b) => a[0] - b[0])) {
       const metricIds = [...r.metricIds];
       rewritten += metricIds.length;
-      if (this.#minutes) await this.#exec(refreshSql(store.db, MINUTES, { from: r.from, to: Math.min(r.to, wm['1m']), metricIds }, this.#now()));
-      if (h + HOUR_MS <= wm['1h']) await this.#exec(refreshSql(store.db, HOURS, { from: h, to: h + HOUR_MS, metricIds }, this.#now()));
+      if (this.#minutes) await this.#refreshRange(MINUTES, { from: r.from, to: Math.min(r.to, wm['1m']), metricIds });
+      if (h + HOUR_MS <= wm['1h']) await this.#refreshRange(HOURS, { from: h, to: h + HOUR_MS, metricIds });
     }
     // Marks that arrived while this ran stay for the next refresh: only what it took is cleared.
     for (const [mid, span] of taken) {
@@ -319,6 +327,15 @@ export class RollupManager {
     // A mark committed later than this refresh started is read again next time.
     await this.#save(started);
     return { watermarks: { ...wm }, rewritten, ms: this.#now() - started };
+  }
+
+  /** Rewrites one level's buckets over a range from raw points (archived days included). */
+  async #refreshRange(level: RollupLevel, range: { from: number; to: number; metricIds?: readonly string[] }): Promise<void> {
+    const db = this.#o.store.db;
+    const p = refreshSql(db, level, range, this.#now());
+    const source = this.#o.archive?.allSource(db, range.from, range.to) ?? null;
+    // refreshSql reads raw points only as `${db}.samples`; the source's own reference is inserted, not rescanned.
+    await this.#exec(source === null ? p : { ...p, sql: p.sql.replace(new RegExp(`\\b${db}\\.samples\\b`, 'g'), () => source) });
   }
 
   async #exec(p: { sql: string; params: Record<string, unknown> }): Promise<void> {

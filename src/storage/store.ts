@@ -198,7 +198,7 @@ export class Store {
    * after the position (series id, ts) of the previous page. A page ends on a whole timestamp
    * (LIMIT … WITH TIES), so duplicates at the boundary are neither lost nor repeated.
    */
-  async samplesPage(metricId: string, seriesIds: readonly string[], start: number, end: number, after: { id: string; ts: number } | null, limit: number, timeoutMs: number): Promise<{ id: string; ts: number; value: number }[]> {
+  async samplesPage(metricId: string, seriesIds: readonly string[], start: number, end: number, after: { id: string; ts: number } | null, limit: number, timeoutMs: number, source: string | null = null): Promise<{ id: string; ts: number; value: number }[]> {
     const params: Record<string, unknown> = { mid: BigInt(metricId), ids: seriesIds.map((x) => BigInt(x)), start, end, limit };
     let cursor = '';
     if (after !== null) {
@@ -208,7 +208,7 @@ export class Store {
     }
     // Aliases must not shadow columns: the engine resolves WHERE against SELECT aliases.
     const rows = await this.rows<{ id: string; t: string | number; v: number }>(
-      `SELECT toString(series_id) AS id, toUnixTimestamp64Milli(ts) AS t, value AS v FROM ${this.db}.samples
+      `SELECT toString(series_id) AS id, toUnixTimestamp64Milli(ts) AS t, value AS v FROM ${source ?? `${this.db}.samples`}
        WHERE metric_id = {mid:UInt64} AND series_id IN {ids:Array(UInt64)}
          AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({end:Int64}, 'UTC') ${cursor}
        ORDER BY series_id, ts LIMIT {limit:UInt32} WITH TIES`,

@@ -26,6 +26,8 @@ const ENDPOINTS = [
   ['get', '/api/v1/admin/storage'],
   ['post', '/api/v1/admin/rollups/refresh'],
   ['get', '/api/v1/admin/rollups'],
+  ['get', '/api/v1/admin/archive'],
+  ['post', '/api/v1/admin/archive'],
   ['delete', '/api/v1/admin/metrics/{name}'],
   ['get', '/api/v1/cardinality'],
   ['post', '/api/v1/prom/write'],

@@ -12,7 +12,8 @@ import { tempDir } from '../helpers/server.js';
 /**
  * Storage tiers against a real S3-compatible endpoint (s3rver): parts land on hot, warm and cold
  * by age, move in the background as they age, queries read all tiers alike, the storage report
- * counts each tier, and a restart reads the cold parts back from the bucket.
+ * counts each tier, and a restart reads the cold parts back from the bucket. Last, the archive to
+ * a bucket: with the clock 10 days on, every day is archived as Parquet on S3 and read from there.
  */
 const DAY = 86_400_000;
 let s3: LocalS3;
@@ -21,6 +22,7 @@ let warmDir: string;
 let lum: Luminate;
 let url = '';
 let closeApp: () => Promise<void>;
+let clock = Date.now();
 
 function configFor(overrides: { warmPath?: string } = {}) {
   return loadConfig({
@@ -29,6 +31,8 @@ function configFor(overrides: { warmPath?: string } = {}) {
       batch_write: { flush_interval: '5ms' },
       retention: { default_retention: '0d' },
       rollups: { refresh_interval: '1h' },
+      auth: { enabled: false },
+      archive: { enabled: true, s3: { endpoint: `${s3.url}/lum/archive/`, access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey }, after: '8d', interval: '0s' },
       storage: {
         data_dir: dataDir,
         tiers: {
@@ -42,7 +46,7 @@ function configFor(overrides: { warmPath?: string } = {}) {
 
 async function open() {
   const config = configFor();
-  lum = await createLuminate(config);
+  lum = await createLuminate(config, { now: () => clock });
   const app = await buildApp(config, { luminate: lum });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
@@ -161,5 +165,22 @@ describe('storage tiers', () => {
     await expect(createLuminate(configFor({ warmPath: tempDir('lm-other-') }))).rejects.toThrow(/storage\.tiers\.warm\.path was .* parts on the warm tier would be lost/);
     await open();
     expect(await countBy('warm')).toBe((POINTS * (POINTS + 1)) / 2);
+  }, 60_000);
+
+  it('archives to an S3 bucket and reads the archived days from it', async () => {
+    const sum = (POINTS * (POINTS + 1)) / 2;
+    clock = Date.now() + 10 * DAY;
+    const res = await fetch(`${url}/api/v1/admin/archive`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { archived: { day: string; files: number }[] };
+    // Every day that holds a point ended more than 8 (shifted) days ago.
+    expect(report.archived.length).toBeGreaterThanOrEqual(4);
+    expect(await disksOf('samples')).toEqual({});
+    expect(filesUnder(join(s3.directory, 'lum', 'archive'))).toBeGreaterThan(report.archived.length);
+    for (const age of Object.keys(AGES) as (keyof typeof AGES)[]) expect(await countBy(age)).toBe(sum);
+    // A restart reads the manifest back from the bucket.
+    await closeApp();
+    await open();
+    for (const age of Object.keys(AGES) as (keyof typeof AGES)[]) expect(await countBy(age)).toBe(sum);
   }, 60_000);
 });
