@@ -7,7 +7,7 @@ import { USAGE, parseCommand } from './cli/args.js';
 import { createLogger } from './cli/logger.js';
 import { ConfigError, durationMs, loadConfig } from './config/index.js';
 import { archiveS3Of, createLuminate, metaTargetOf, tiersOf } from './luminate.js';
-import { engineConfigXml } from './storage/index.js';
+import { DataDirInUseError, engineConfigXml } from './storage/index.js';
 import { ApiKeys, openMetaDb } from './meta/index.js';
 import { VERSION } from './version.js';
 
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof DataDirInUseError) {
     process.stderr.write(`luminate: ${err.message}\n`);
     process.exit(2);
   }

@@ -82,6 +82,7 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ overrides: { storage: { tiers: { warm: { path: '/w', after: '30d' }, cold: { endpoint: 'http://s3/b/', after: '20d' } } } } }))[0]).toMatch(/warm\.after \(30d\) must be shorter than storage\.tiers\.cold\.after \(20d\)/);
     expect(problemsOf(() => loadConfig({ overrides: { archive: { enabled: true } } }))[0]).toMatch(/exactly one of archive\.dir, archive\.s3\.endpoint/);
     expect(problemsOf(() => loadConfig({ overrides: { archive: { enabled: true, dir: '/a', after: '7d' } } }))[0]).toMatch(/archive\.after \(7d\) must be at least 8d/);
+    expect(problemsOf(() => loadConfig({ overrides: { archive: { enabled: true, dir: '/a', after: '30d' } } }))[0]).toMatch(/archive\.after \(30d\) must be shorter than retention\.default_retention \(30d\)/);
     const c = loadConfig({ env: { LUMINATE_STORAGE_TIERS_COLD_SECRET_ACCESS_KEY: 'k' }, overrides: { archive: { enabled: true, dir: '/a' } } });
     expect(c.storage.tiers.cold.secret_access_key).toBe('k');
     expect(c.archive.after).toBe('14d');

@@ -90,6 +90,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       if ((arc.dir === '') === (arc.s3.endpoint === '')) problems.push('archive.enabled needs exactly one of archive.dir, archive.s3.endpoint');
       if (arc.s3.endpoint !== '' && !/^https?:\/\/[^/]+\/.+/.test(arc.s3.endpoint)) problems.push(`archive.s3.endpoint must be an http(s) URL naming a bucket (got ${JSON.stringify(arc.s3.endpoint)})`);
       if (durationMs(arc.after) < 8 * 86_400_000) problems.push(`archive.after (${arc.after}) must be at least 8d: writes accept points up to 7 days old, and an archived day must not get new points`);
+      const keep = durationMs(config.retention.default_retention);
+      if (keep > 0 && keep <= durationMs(arc.after)) problems.push(`archive.after (${arc.after}) must be shorter than retention.default_retention (${config.retention.default_retention}), or days are deleted before they are archived`);
     }
     config.retention.policies.forEach((p, i) => {
       if (p.retention === undefined && p.rollup_1m_retention === undefined && p.rollup_1h_retention === undefined) {

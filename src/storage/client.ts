@@ -33,7 +33,39 @@ interface ChdbExtensionLike {
   rawInsert(p: RawInsert): Promise<unknown>;
 }
 
+/**
+ * The embedded engine would not open its data directory. Most often another process holds it (the
+ * engine allows one and prints "Cannot lock file …/status" itself, on stderr; chdb's error does
+ * not carry that text).
+ */
+export class DataDirInUseError extends Error {
+  constructor(dir: string, cause: unknown) {
+    super(
+      `cannot open the embedded engine on ${dir} (${cause instanceof Error ? cause.message : String(cause)}). If another process uses this data directory (a running luminate serve), stop it first or ask the running server instead (e.g. luminate archive --server URL); the engine's own message, if any, is printed above`,
+      { cause },
+    );
+    this.name = 'DataDirInUseError';
+  }
+}
+
 export async function createEngine(target: EngineTarget): Promise<Engine> {
+  try {
+    return await openEngine(target);
+  } catch (err) {
+    if (target.type === 'embedded' && isLockError(err)) throw new DataDirInUseError(resolve(target.dataDir), err);
+    throw err;
+  }
+}
+
+/** The engine refused the data directory (chdb's connection error, or the lock message), anywhere in the cause chain. */
+function isLockError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (/Cannot lock file|Another server instance|Failed to create connection for path/.test(e.message)) return true;
+  }
+  return false;
+}
+
+async function openEngine(target: EngineTarget): Promise<Engine> {
   if (target.type === 'embedded') {
     const path = resolve(target.dataDir);
     mkdirSync(path, { recursive: true });

@@ -1,4 +1,4 @@
-export { createEngine } from './client.js';
+export { DataDirInUseError, createEngine } from './client.js';
 export type { Engine, EngineTarget, RawInsert } from './client.js';
 export { storageErrors } from './errors.js';
 export { MIGRATIONS } from './schema.js';
