@@ -213,9 +213,10 @@ describe('archive', () => {
     const MAIN = resolve(process.cwd(), 'dist/src/main.js');
     /** Runs `luminate archive`, killing it with SIGKILL at the n-th progress line of `step` (or never). */
     const runArchive = (killAt: { step: string; nth: number } | null) =>
-      new Promise<{ killed: boolean; out: string }>((res) => {
+      new Promise<{ killed: boolean; out: string; stdout: string }>((res) => {
         const child = spawn(process.execPath, [MAIN, 'archive', '--config', yaml], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
+        let stdout = '';
         let seen = 0;
         const onData = (d: string) => {
           out += d;
@@ -224,9 +225,12 @@ describe('archive', () => {
             if (line.includes(`"step":"${killAt.step}"`) && ++seen === killAt.nth) child.kill('SIGKILL');
           }
         };
-        child.stdout.setEncoding('utf8').on('data', onData);
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          stdout += d;
+          onData(d);
+        });
         child.stderr.setEncoding('utf8').on('data', onData);
-        child.once('exit', (_code, signal) => res({ killed: signal === 'SIGKILL', out }));
+        child.once('exit', (_code, signal) => res({ killed: signal === 'SIGKILL', out, stdout }));
       });
     const count = async () => {
       const server = await spawnServer(['--config', yaml]);
@@ -259,7 +263,8 @@ describe('archive', () => {
     // A run to the end archives the rest.
     const last = await runArchive(null);
     expect(last.killed).toBe(false);
-    const rep = JSON.parse(last.out.slice(last.out.indexOf('{\n'))) as ArchiveReport;
+    // The report is the whole of stdout (progress goes to stderr).
+    const rep = JSON.parse(last.stdout) as ArchiveReport;
     expect(rep.archived.length + rep.recovered.length).toBeGreaterThan(0);
     // (In runs seen so far the second kill landed between the commit and the drop, and this run
     // recovered that day; the checks above hold wherever it lands.)

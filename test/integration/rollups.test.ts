@@ -142,7 +142,9 @@ const EXACT = 1e-9;
 
 beforeAll(async () => {
   // A long refresh interval: the test drives refreshes itself.
-  s = await startTestServer({ batch_write: { flush_interval: '5ms' }, rollups: { refresh_interval: '1h' } });
+  // Correctness, not speed: raw reference queries over three days may pass the default 10 s
+  // timeout while the full suite loads both cores.
+  s = await startTestServer({ batch_write: { flush_interval: '5ms' }, rollups: { refresh_interval: '1h' }, query_limits: { default_query_timeout: '30s' } });
   await write(dataset());
   await s.luminate.refreshRollups();
 }, 120_000);
