@@ -12,6 +12,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          setupFiles: ['./test/helpers/cleanup.ts'],
           pool: 'forks',
           isolate: true,
           testTimeout: 60_000,

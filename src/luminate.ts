@@ -318,6 +318,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
       store,
       bus,
       minutes: config.rollups.minute_level,
+      dimensionMaxValues: config.rollups.dimension_max_values,
       ...(archiver ? { archive: archiver } : {}),
       ...(deps.now ? { now: deps.now } : {}),
       onProgress: (p) => log?.info({ level: p.level, done: new Date(p.done).toISOString(), to: new Date(p.to).toISOString() }, 'rolling up existing data'),

@@ -213,6 +213,11 @@ export const ConfigSchema = Type.Object(
           default: true,
           description: 'Keep the 1-minute level. For series with a point a minute or fewer its rows are as many as the points (7× their storage, about as much CPU as ingest): turn it off there, and only hours are rolled up.',
         }),
+        dimension_max_values: Type.Integer({
+          default: 10_000,
+          minimum: 0,
+          description: 'A dimension key of a metric with at most this many values also gets hourly rows per value (and the metric a row per hour): queries grouped or filtered by that one key read those instead of a row per series, and answer percentiles at 1-hour steps exactly. A key that grows past it stops being rolled up. 0: none.',
+        }),
       },
       'Rollups (continuous aggregates).',
     ),

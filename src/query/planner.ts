@@ -1,7 +1,7 @@
 import { metricIdOf } from '../ingest/index.js';
 import { SKETCH_LEVELS, pointArea, pointInc, type RollupCoverage } from '../storage/index.js';
 import type { Aggregation, ParsedQuery } from './model.js';
-import { chooseRollup, percentileSql, pieceTerms, piecesPerSeries, rollupParams, statsSource, type RollupChoice, type StatColumn } from './rollup-plan.js';
+import { chooseDimRollup, chooseRollup, dimParams, dimSource, percentileSql, pieceTerms, piecesPerSeries, rollupParams, statsSource, type DimChoice, type RollupChoice, type StatColumn } from './rollup-plan.js';
 
 /**
  * Query planning: a parsed query → SQL over the narrow schema (src/storage/schema.ts). Pure: no
@@ -134,8 +134,11 @@ function planOver(db: string, q: ParsedQuery, coverage: RollupCoverage | null): 
   switch (q.type) {
     case 'range':
       return planRange(db, q);
-    case 'aggregate':
+    case 'aggregate': {
+      const dim = chooseDimRollup(q, coverage);
+      if (dim !== null) return planDimAggregate(db, q, dim);
       return planAggregate(db, q, chooseRollup({ ...q, percentile: q.aggregation.startsWith('p') }, coverage));
+    }
     case 'rate':
       return planRate(db, q, chooseRollup({ ...q, percentile: false }, coverage));
     case 'listDimensionValues':
@@ -222,6 +225,39 @@ function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }
     bucketed: false,
     maxPoints: q.maxPoints,
     resolution: rollup?.level.name ?? 'raw',
+  };
+}
+
+const PERCENTILE: Partial<Record<Aggregation, 0.5 | 0.95 | 0.99>> = { p50: 0.5, p95: 0.95, p99: 0.99 };
+
+/**
+ * An aggregate from the per-dimension hourly rows (chooseDimRollup): a row per (value, hour) of
+ * the one key the query groups or filters by, raw samples at the ends; the same answer shape
+ * (and the same answer) as planAggregate's.
+ */
+function planDimAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }>, c: DimChoice): Plan {
+  const agg = q.aggregation as Exclude<Aggregation, 'integral'>;
+  const grouped = q.groupBy.length > 0;
+  const bucketed = q.intervalMs !== undefined;
+  const p = PERCENTILE[agg] ?? null;
+  const source = dimSource(db, c, p, bucketed, grouped ? groupJoin(db, q, q.groupBy) : '', seriesFilter(db, q));
+  const g = grouped ? 'g0, ' : '';
+  const perBucket = p !== null
+    ? `SELECT ${g}qb AS bucket, value, count FROM (${source})`
+    : `SELECT ${g}qb AS bucket, ${ROLLUP_AGG_SQL[agg]} AS value, sum(cnt) AS count FROM (${source}) GROUP BY ${g}bucket`;
+  let sql: string;
+  if (bucketed) sql = grouped ? rankGroups('g0', perBucket, 'value') : `SELECT bucket, value, count, 1 AS rk FROM (${perBucket}) ORDER BY bucket LIMIT {plimit:UInt32}`;
+  else sql = `SELECT ${g}value, count FROM (${perBucket})${grouped ? ' ORDER BY value DESC, g0 LIMIT {limit:UInt32}' : ''}`;
+  const groupLimit = q.explicitLimit ? q.limit : q.limit + 1;
+  return {
+    type: 'aggregate',
+    main: { sql, params: { ...baseParams(q), ...dimParams(c), ...(bucketed ? { iv: q.intervalMs } : {}), limit: groupLimit, glimit: groupLimit, plimit: q.maxPoints + 1 } },
+    groupBy: q.groupBy,
+    limit: q.limit,
+    explicitLimit: q.explicitLimit,
+    bucketed,
+    maxPoints: q.maxPoints,
+    resolution: '1h',
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRollup } from './rollup-plan.js';
+import { chooseDimRollup, chooseRollup } from './rollup-plan.js';
 
 const H = 3_600_000;
 const M = 60_000;
@@ -57,5 +57,49 @@ describe('chooseRollup', () => {
     expect(chooseRollup({ ...q, resolution: '1h' }, { ...covered, pointsPerSeriesHour: 60 })?.level.name).toBe('1h');
     // Other aggregations do not care.
     expect(chooseRollup({ ...q, percentile: false }, { ...covered, pointsPerSeriesHour: 1 })?.level.name).toBe('1h');
+  });
+});
+
+describe('chooseDimRollup', () => {
+  const ALL = Number.MAX_SAFE_INTEGER;
+  const dims = new Map([['', { since: 0, until: ALL }], ['region', { since: 0, until: ALL }], ['customer', { since: T + 24 * H, until: ALL }]]);
+  const cov = { ...covered, dims };
+  const q = { start: T + 1_234, end: T + 20 * 24 * H - 1, resolution: 'auto' as const, aggregation: 'avg' as const, groupBy: ['region'], filters: [] as [string, string[]][] };
+
+  it('reads one key grouped or filtered (or the whole metric), aligned hours inside its coverage', () => {
+    expect(chooseDimRollup(q, cov)).toEqual({ key: 'region', values: null, from: T + H, to: T + 20 * 24 * H });
+    expect(chooseDimRollup({ ...q, groupBy: [], filters: [['region', ['r1', 'r2']]] }, cov)).toMatchObject({ key: 'region', values: ['r1', 'r2'] });
+    expect(chooseDimRollup({ ...q, groupBy: [] }, cov)).toMatchObject({ key: '', values: null });
+    expect(chooseDimRollup({ ...q, resolution: '1h', intervalMs: 3 * H }, cov)).toMatchObject({ key: 'region' });
+  });
+
+  it('refuses what its rows cannot answer', () => {
+    expect(chooseDimRollup({ ...q, groupBy: ['region', 'customer'] }, cov)).toBeNull();
+    expect(chooseDimRollup({ ...q, filters: [['customer', ['c1']]] }, cov)).toBeNull();
+    expect(chooseDimRollup({ ...q, groupBy: ['host'] }, cov)).toBeNull(); // not rolled up
+    expect(chooseDimRollup({ ...q, groupBy: ['customer'] }, cov)).toBeNull(); // starts before the key's rows
+    expect(chooseDimRollup({ ...q, aggregation: 'integral' }, cov)).toBeNull();
+    expect(chooseDimRollup({ ...q, intervalMs: 30 * M }, cov)).toBeNull();
+    expect(chooseDimRollup({ ...q, resolution: 'raw' }, cov)).toBeNull();
+    expect(chooseDimRollup({ ...q, resolution: '1m' }, cov)).toBeNull();
+    expect(chooseDimRollup(q, covered)).toBeNull(); // no per-dimension rows
+  });
+
+  it('answers percentiles only where each answer is one stored row: 1-hour steps, one value or group', () => {
+    const p = { ...q, aggregation: 'p95' as const };
+    expect(chooseDimRollup({ ...p, intervalMs: H }, cov)).toMatchObject({ key: 'region' });
+    expect(chooseDimRollup({ ...p, intervalMs: H, groupBy: [], filters: [['region', ['r1']]] }, cov)).toMatchObject({ key: 'region', values: ['r1'] });
+    expect(chooseDimRollup({ ...p, intervalMs: H, groupBy: [], filters: [['region', ['r1', 'r2']]] }, cov)).toBeNull();
+    expect(chooseDimRollup({ ...p, intervalMs: 2 * H }, cov)).toBeNull();
+    expect(chooseDimRollup(p, cov)).toBeNull();
+  });
+
+  it('ends at the watermark and at a key closed for growing past the limit', () => {
+    const closed = new Map([['region', { since: 0, until: T + 10 * H }]]);
+    expect(chooseDimRollup({ ...q, end: T + 12 * H - 1 }, { ...covered, dims: closed })).toMatchObject({ to: T + 10 * H });
+    expect(chooseDimRollup(q, { ...covered, '1h': T + 19 * 24 * H, dims })).toMatchObject({ to: T + 19 * 24 * H });
+    // More than a quarter of the range left to raw: auto declines, 1h still reads what it can.
+    expect(chooseDimRollup(q, { ...covered, dims: closed })).toBeNull();
+    expect(chooseDimRollup({ ...q, resolution: '1h' }, { ...covered, dims: closed })).toMatchObject({ to: T + 10 * H });
   });
 });

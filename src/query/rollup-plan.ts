@@ -1,5 +1,5 @@
-import { ROLLUP_LEVELS, SKETCH_MERGE, SKETCH_STATE, pieceArea, pieceInc, type RollupCoverage, type RollupLevel } from '../storage/index.js';
-import type { Resolution } from './model.js';
+import { DIM_TABLE, HOUR_MS, ROLLUP_LEVELS, SKETCH_MERGE, SKETCH_STATE, pieceArea, pieceInc, type RollupCoverage, type RollupLevel } from '../storage/index.js';
+import type { Aggregation, Resolution } from './model.js';
 
 /**
  * Which rollup answers a query, and where: buckets [from, to) come from the rollup, the partial
@@ -133,4 +133,80 @@ export function pieceTerms(kind: 'inc' | 'area'): { value: string; segments: str
     value: `arrayMap((a, i) -> ${inner} + if(i = 1, 0, ${between}), s, arrayEnumerate(s))`,
     segments: 'arrayMap((a, i) -> a.7 - 1 + if(i = 1, 0, 1), s, arrayEnumerate(s))',
   };
+}
+
+/**
+ * The per-dimension hourly rows (src/storage/rollups.ts, DIM_TABLE) answer an aggregate whose
+ * groups and filters are all one rolled-up key: rows of `key` over buckets [from, to), only
+ * `values` when the query filters on it. Raw ends as in RollupChoice.
+ */
+export interface DimChoice {
+  key: string;
+  values: readonly string[] | null;
+  from: number;
+  to: number;
+}
+
+export interface DimQuery {
+  start: number;
+  end: number;
+  intervalMs?: number | undefined;
+  resolution: Resolution;
+  aggregation: Aggregation;
+  groupBy: readonly string[];
+  filters: readonly (readonly [string, readonly string[]])[];
+}
+
+/**
+ * When the per-dimension rows give the raw answer: avg, sum, count, min and max grouped by at
+ * most one key (or none) and filtered on that key only, at whole-hour steps or over the range;
+ * percentiles at exactly 1-hour steps where each answer is one stored row (grouped by the key,
+ * or one value of it, or the whole metric) — exact, unlike the sketch. Same raw-remainder rule as
+ * chooseRollup; the range must lie inside the key's covered buckets. Null: not applicable.
+ */
+export function chooseDimRollup(q: DimQuery, coverage: RollupCoverage | null): DimChoice | null {
+  const dims = coverage?.dims;
+  if (coverage === null || dims === null || dims === undefined || (q.resolution !== 'auto' && q.resolution !== '1h')) return null;
+  if (q.aggregation === 'integral' || q.groupBy.length > 1 || q.filters.length > 1) return null;
+  if (q.intervalMs !== undefined && q.intervalMs % HOUR_MS !== 0) return null;
+  const key = q.groupBy[0] ?? q.filters[0]?.[0] ?? '';
+  const filter = q.filters[0];
+  if (filter !== undefined && filter[0] !== key) return null;
+  const values = filter?.[1] ?? null;
+  if (q.aggregation.startsWith('p') && (q.intervalMs !== HOUR_MS || (q.groupBy.length === 0 && values !== null && values.length > 1))) return null;
+  const span = dims.get(key);
+  if (span === undefined) return null;
+  const from = Math.ceil(q.start / HOUR_MS) * HOUR_MS;
+  const to = Math.min(Math.floor((q.end + 1) / HOUR_MS) * HOUR_MS, coverage['1h'], span.until);
+  if (from < span.since || to <= from) return null;
+  if (q.resolution === 'auto' && q.end + 1 - q.start - (to - from) > (q.end + 1 - q.start) / 4) return null;
+  return { key, values, from, to };
+}
+
+/**
+ * Per (group, query bucket) statistics from the raw ends and the per-dimension rows of the
+ * middle, as `[g0, ]qb, cnt, total, vmin, vmax`; or, for a percentile `p` (1-hour buckets, each
+ * wholly raw or wholly rolled up), `[g0, ]qb, value, count` directly. `groupJoin` and
+ * `seriesFilter` are the raw plan's clauses (the group key as g0, the filter's series).
+ */
+export function dimSource(db: string, c: DimChoice, p: 0.5 | 0.95 | 0.99 | null, bucketed: boolean, groupJoin: string, seriesFilter: string): string {
+  const grouped = groupJoin !== '';
+  const g = grouped ? 'g0, ' : '';
+  const rawBucket = bucketed ? 'intDiv(toUnixTimestamp64Milli(ts), {iv:Int64}) * {iv:Int64}' : 'toInt64(0)';
+  const rollBucket = bucketed ? 'intDiv(toInt64(toUnixTimestamp(bucket)) * 1000, {iv:Int64}) * {iv:Int64}' : 'toInt64(0)';
+  const rawCols = p === null ? 'count() AS cnt, sum(value) AS total, min(value) AS vmin, max(value) AS vmax' : `quantileExactInclusive(${p})(value) AS value, count() AS count`;
+  const pcol = p === 0.5 ? 'p50' : p === 0.95 ? 'p95' : 'p99';
+  const dimCols = p === null ? 'cnt, total, vmin, vmax' : `${pcol} AS value, cnt AS count`;
+  return `SELECT ${g}${rawBucket} AS qb, ${rawCols}
+      FROM ${db}.samples ${groupJoin}
+      WHERE metric_id = {mid:UInt64} AND ${RAW_EDGES}${seriesFilter}
+      GROUP BY ${g}qb
+    UNION ALL
+    SELECT ${grouped ? 'v AS g0, ' : ''}${rollBucket} AS qb, ${dimCols}
+      FROM ${db}.${DIM_TABLE} FINAL
+      WHERE metric_id = {mid:UInt64} AND k = {dk:String} AND ${ROLLUP_RANGE}${c.values !== null ? ' AND v IN {dv:Array(String)}' : ''}`;
+}
+
+export function dimParams(c: DimChoice): Record<string, unknown> {
+  return { rfrom: c.from, rto: c.to, dk: c.key, ...(c.values !== null ? { dv: c.values } : {}) };
 }

@@ -29,6 +29,7 @@ const TABLES: readonly { level: keyof TableSeconds; table: string; timeExpr: str
   { level: 'raw', table: 'samples', timeExpr: 'toDateTime(ts)' },
   { level: '1m', table: 'rollup_1m', timeExpr: 'bucket' },
   { level: '1h', table: 'rollup_1h', timeExpr: 'bucket' },
+  { level: '1h', table: 'rollup_dim_1h', timeExpr: 'bucket' },
 ];
 
 /**

@@ -1,6 +1,6 @@
 import type { EventBus } from '../cluster/index.js';
 import { metricIdOf } from '../ingest/index.js';
-import { HOUR_MS, MATERIALIZE_AFTER_MS, MINUTE_MS, ROLLUP_LEVELS, refreshSql, type RollupLevel } from './rollups.js';
+import { DIM_TABLE, HOUR_MS, MATERIALIZE_AFTER_MS, MINUTE_MS, ROLLUP_LEVELS, dimRefreshSql, refreshSql, type DimKeys, type RollupLevel } from './rollups.js';
 import type { Store } from './store.js';
 
 const [MINUTES, HOURS] = ROLLUP_LEVELS as readonly [RollupLevel, RollupLevel];
@@ -23,6 +23,17 @@ export interface RollupManagerOptions {
    * materialisation must start.
    */
   archive?: { allSource(db: string, from: number, to: number): string | null; firstDay(): number | null };
+  /**
+   * Dimension keys of a metric with at most this many values get hourly rows per value
+   * (src/storage/rollups.ts, DIM_TABLE); 0: none, and no per-dimension rollup. @default 10000
+   */
+  dimensionMaxValues?: number;
+}
+
+/** Buckets [since, until) (unix ms) over which a key's per-value rows are complete. */
+export interface DimSpan {
+  since: number;
+  until: number;
 }
 
 /** How far each level is materialised: rollups are valid for buckets before these (unix ms). */
@@ -35,6 +46,11 @@ export interface Watermarks {
 export interface RollupCoverage extends Watermarks {
   /** Mean raw points per series-hour over the metric's last day of 1-hour rows; null when unknown. */
   pointsPerSeriesHour: number | null;
+  /**
+   * Dimension keys with per-value hourly rows ('' the pseudo key of the whole metric), each with
+   * the buckets it covers (below the '1h' watermark as well); null: none.
+   */
+  dims?: ReadonlyMap<string, DimSpan> | null;
 }
 
 export interface RollupStatus {
@@ -115,11 +131,23 @@ export class RollupManager {
   #queued: Promise<RefreshReport> | null = null;
   #forceQueued = false;
   readonly #unsubscribe: (() => void) | undefined;
+  readonly #dimMax: number;
+  /** metric id → key → the buckets its per-value rows cover (persisted in rollup_dim_keys). */
+  #dims = new Map<string, Map<string, DimSpan>>();
+  /** metric id → (tenant, metric), for the metrics in #dims. */
+  #dimNames = new Map<string, { tenant: string; metric: string }>();
+  /**
+   * Whether every metric with rollup rows has had its keys chosen: false after an upgrade from a
+   * version without per-dimension rows (rollups exist, no keys), where a metric first seen has no
+   * rows for the hours already rolled up.
+   */
+  #dimsComplete = true;
 
   constructor(options: RollupManagerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     this.#minutes = options.minutes ?? true;
+    this.#dimMax = options.dimensionMaxValues ?? 10_000;
     this.#unsubscribe = options.bus?.subscribe((e) => this.#onPoints(e.tenant, e.metric, e.earliest, e.latest));
   }
 
@@ -136,6 +164,68 @@ export class RollupManager {
       this.#checkpoint = Number(m.checkpoint);
       await this.#measureDensity();
     }
+    const keys = await store.rows<{ mid: string; k: string; since: string | number; until: string | number }>(
+      `SELECT toString(metric_id) AS mid, k, argMax(since, updated) AS since, argMax(until, updated) AS until FROM ${store.db}.rollup_dim_keys GROUP BY metric_id, k`,
+    );
+    for (const r of keys) this.#dimSpans(r.mid).set(r.k, { since: Number(r.since), until: Number(r.until) });
+    this.#dimsComplete = this.#wm === null || keys.length > 0;
+  }
+
+  #dimSpans(mid: string): Map<string, DimSpan> {
+    let spans = this.#dims.get(mid);
+    if (spans === undefined) this.#dims.set(mid, (spans = new Map<string, DimSpan>()));
+    return spans;
+  }
+
+  /**
+   * Brings the rolled-up keys up to date (a scan of the series table): before each forward step
+   * of the hours, and before a rewrite of metrics this process has not measured. `from` is the
+   * first hour not rolled up yet. Every metric gets the pseudo key; a key with at most
+   * dimensionMaxValues values is added — from the start for a metric seen for the first time
+   * (all its points came after the last measurement, so every hour holding them is rolled up
+   * after this one: forward, or rewritten as late), from `from` for a new key of a known metric;
+   * a key that has grown past the limit is closed at `from` (its rows stay valid before).
+   */
+  async #updateDimKeys(from: number): Promise<void> {
+    if (this.#dimMax <= 0) return;
+    const { store } = this.#o;
+    const counts = await store.rows<{ tenant: string; metric: string; k: string; n: string | number }>(
+      `SELECT tenant, metric, k, uniqExact(dimensions[k]) AS n FROM ${store.db}.series ARRAY JOIN arrayConcat([''], mapKeys(dimensions)) AS k
+       GROUP BY tenant, metric, k`,
+    );
+    const changed: { metric_id: string; k: string; since: number; until: number; updated: number }[] = [];
+    const updated = this.#now();
+    const known = new Set(this.#dims.keys());
+    for (const r of counts) {
+      const mid = metricIdOf(r.tenant, r.metric);
+      this.#dimNames.set(mid, { tenant: r.tenant, metric: r.metric });
+      const spans = this.#dimSpans(mid);
+      const span = spans.get(r.k);
+      const fits = r.k === '' || Number(r.n) <= this.#dimMax;
+      if (span === undefined && fits) {
+        const s = { since: known.has(mid) || !this.#dimsComplete ? from : 0, until: Number.MAX_SAFE_INTEGER };
+        spans.set(r.k, s);
+        changed.push({ metric_id: mid, k: r.k, ...s, updated });
+      } else if (span !== undefined && !fits && span.until > from) {
+        span.until = Math.max(span.since, from);
+        changed.push({ metric_id: mid, k: r.k, ...span, updated });
+      }
+    }
+    if (changed.length > 0) await store.client.insert({ table: `${store.db}.rollup_dim_keys`, values: changed, format: 'JSONEachRow' });
+    this.#dimsComplete = true;
+  }
+
+  /** The keys materialised now, per metric (optionally only these metric ids). */
+  #activeDimKeys(metricIds?: readonly string[]): DimKeys[] {
+    const out: DimKeys[] = [];
+    for (const mid of metricIds ?? this.#dims.keys()) {
+      const name = this.#dimNames.get(mid);
+      const spans = this.#dims.get(mid);
+      if (name === undefined || spans === undefined) continue;
+      const keys = [...spans].filter(([, s]) => s.until === Number.MAX_SAFE_INTEGER).map(([k]) => k);
+      if (keys.length > 0) out.push({ ...name, keys });
+    }
+    return out;
   }
 
   /** Points per series-hour of each metric over the last day of 1-hour rows. */
@@ -164,7 +254,8 @@ export class RollupManager {
     for (const span of this.#stale.get(mid) ?? []) first = Math.min(first, span.from);
     // Without the minute level, nothing is covered by it (the planner needs to > from).
     const minutes = this.#minutes ? Math.min(this.#wm['1m'], first) : -Infinity;
-    return { '1m': minutes, '1h': Math.min(this.#wm['1h'], floorTo(first, HOUR_MS)), pointsPerSeriesHour };
+    const dims = this.#dims.get(mid);
+    return { '1m': minutes, '1h': Math.min(this.#wm['1h'], floorTo(first, HOUR_MS)), pointsPerSeriesHour, dims: dims !== undefined && dims.size > 0 ? dims : null };
   }
 
   /**
@@ -213,9 +304,9 @@ export class RollupManager {
   async deleteBefore(tenant: string, metric: string, before: number): Promise<void> {
     const { store } = this.#o;
     const mid = metricIdOf(tenant, metric);
-    for (const level of ROLLUP_LEVELS) {
+    for (const table of [...ROLLUP_LEVELS.map((l) => l.table), DIM_TABLE]) {
       await store.client.command({
-        query: `DELETE FROM ${store.db}.${level.table} WHERE metric_id = {mid:UInt64} AND bucket < fromUnixTimestamp64Milli({before:Int64}, 'UTC')`,
+        query: `DELETE FROM ${store.db}.${table} WHERE metric_id = {mid:UInt64} AND bucket < fromUnixTimestamp64Milli({before:Int64}, 'UTC')`,
         query_params: { mid: BigInt(mid), before },
       });
     }
@@ -282,7 +373,10 @@ export class RollupManager {
       this.#ceiling = to;
       if (this.#minutes) await this.#refreshRange(MINUTES, { from: wm['1m'], to });
       const hoursTo = floorTo(to, HOUR_MS);
-      if (hoursTo > wm['1h']) await this.#refreshRange(HOURS, { from: wm['1h'], to: hoursTo });
+      if (hoursTo > wm['1h']) {
+        await this.#updateDimKeys(wm['1h']);
+        await this.#refreshRange(HOURS, { from: wm['1h'], to: hoursTo });
+      }
       wm = this.#wm = { '1m': to, '1h': Math.max(wm['1h'], hoursTo) };
       if (to < target) {
         await this.#save(this.#checkpoint);
@@ -308,9 +402,14 @@ export class RollupManager {
       }
     }
     let rewritten = 0;
+    let measured = false;
     for (const [h, r] of [...byHour].sort((a, b) => a[0] - b[0])) {
       const metricIds = [...r.metricIds];
       rewritten += metricIds.length;
+      if (!measured && metricIds.some((mid) => !this.#dimNames.has(mid))) {
+        await this.#updateDimKeys(wm['1h']);
+        measured = true;
+      }
       if (this.#minutes) await this.#refreshRange(MINUTES, { from: r.from, to: Math.min(r.to, wm['1m']), metricIds });
       if (h + HOUR_MS <= wm['1h']) await this.#refreshRange(HOURS, { from: h, to: h + HOUR_MS, metricIds });
     }
@@ -329,13 +428,20 @@ export class RollupManager {
     return { watermarks: { ...wm }, rewritten, ms: this.#now() - started };
   }
 
-  /** Rewrites one level's buckets over a range from raw points (archived days included). */
+  /**
+   * Rewrites one level's buckets over a range from raw points (archived days included); with the
+   * hours, their per-dimension rows.
+   */
   async #refreshRange(level: RollupLevel, range: { from: number; to: number; metricIds?: readonly string[] }): Promise<void> {
     const db = this.#o.store.db;
-    const p = refreshSql(db, level, range, this.#now());
     const source = this.#o.archive?.allSource(db, range.from, range.to) ?? null;
-    // refreshSql reads raw points only as `${db}.samples`; the source's own reference is inserted, not rescanned.
-    await this.#exec(source === null ? p : { ...p, sql: p.sql.replace(new RegExp(`\\b${db}\\.samples\\b`, 'g'), () => source) });
+    // The SQL reads raw points only as `${db}.samples`; the source's own reference is inserted, not rescanned.
+    const over = (p: { sql: string; params: Record<string, unknown> }) =>
+      source === null ? p : { ...p, sql: p.sql.replace(new RegExp(`\\b${db}\\.samples\\b`, 'g'), () => source) };
+    await this.#exec(over(refreshSql(db, level, range, this.#now())));
+    if (level !== HOURS) return;
+    const metrics = this.#activeDimKeys(range.metricIds);
+    if (metrics.length > 0) await this.#exec(over(dimRefreshSql(db, range, metrics, this.#now())));
   }
 
   async #exec(p: { sql: string; params: Record<string, unknown> }): Promise<void> {

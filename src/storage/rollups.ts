@@ -170,3 +170,80 @@ export const LATE_AFTER_MS = 60_000;
  * insert never takes, so every point that lands in a materialised minute is in the late log.
  */
 export const MATERIALIZE_AFTER_MS = 2 * 60_000;
+
+/**
+ * The per-dimension hourly rollup: for each metric, hour and dimension key `k` the metric has few
+ * values of (at most `rollups.dimension_max_values`), one row per value `v` summarising the
+ * points of every series with that value (a series without the key counts under ''); the pseudo
+ * key '' (value '') sums the whole metric. Long-range queries grouped or filtered by one such key
+ * read a row per (value, hour) instead of a row per (series, hour) and a join to the series'
+ * dimensions: on 10,000 series × 30 days, 7,200 rows instead of 7.2 M for avg by region.
+ *
+ * Percentiles are the exact ones raw samples give (R-7, the planner's quantileExactInclusive),
+ * computed when the hour is materialised, so a query at 1-hour steps answers them exactly.
+ */
+export const DIM_TABLE = 'rollup_dim_1h';
+
+export function dimTableDdl(db: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${db}.${DIM_TABLE} (
+      metric_id UInt64 CODEC(ZSTD(1)),
+      k LowCardinality(String),
+      bucket DateTime('UTC') CODEC(Delta, ZSTD(1)),
+      v String CODEC(ZSTD(1)),
+      cnt UInt64 CODEC(T64, ZSTD(1)),
+      total Float64 CODEC(ZSTD(1)),
+      vmin Float64 CODEC(ZSTD(1)),
+      vmax Float64 CODEC(ZSTD(1)),
+      p50 Float64 CODEC(ZSTD(1)),
+      p95 Float64 CODEC(ZSTD(1)),
+      p99 Float64 CODEC(ZSTD(1)),
+      version UInt64
+    ) ENGINE = ReplacingMergeTree(version)
+    PARTITION BY toYYYYMM(bucket)
+    ORDER BY (metric_id, k, bucket, v)`,
+    // Which keys of a metric are rolled up, over which buckets [since, until) (unix ms).
+    `CREATE TABLE IF NOT EXISTS ${db}.rollup_dim_keys (
+      metric_id UInt64, k String, since Int64, until Int64, updated Int64
+    ) ENGINE = ReplacingMergeTree(updated) ORDER BY (metric_id, k)`,
+  ];
+}
+
+/** The keys rolled up per metric, for `dimRefreshSql`. */
+export interface DimKeys {
+  tenant: string;
+  metric: string;
+  /** Dimension keys ('' the pseudo key: always there). */
+  keys: readonly string[];
+}
+
+/**
+ * Per-dimension rows of the hours in [from, to) from raw samples. Each point is counted once per
+ * rolled-up key of its series (and once under the pseudo key); series rows are deduplicated
+ * (the table is a ReplacingMergeTree) before the join.
+ */
+export function dimRefreshSql(db: string, r: RefreshRange, metrics: readonly DimKeys[], version: number): { sql: string; params: Record<string, unknown> } {
+  const { where, params } = rangeWhere('ts', r);
+  const sql = `INSERT INTO ${db}.${DIM_TABLE} (metric_id, bucket, k, v, cnt, total, vmin, vmax, p50, p95, p99, version)
+    SELECT metric_id, b, kv.1, kv.2, count(), sum(value), min(value), max(value),
+      (quantilesExactInclusive(0.5, 0.95, 0.99)(value) AS qs)[1], qs[2], qs[3], {version:UInt64}
+    FROM (
+      SELECT metric_id, toStartOfHour(ts) AS b, kv, value
+      FROM ${db}.samples
+      INNER JOIN (
+        SELECT series_id, arrayJoin(arrayConcat([('', '')], arrayMap(x -> (x, dims[x]), arrayFilter(x -> x != '', {dk:Array(Array(String))}[indexOf(arrayZip({dt:Array(String)}, {dm:Array(String)}), (t, m))])))) AS kv
+        FROM (
+          SELECT series_id, any(tenant) AS t, any(metric) AS m, any(dimensions) AS dims FROM ${db}.series
+          WHERE (tenant, metric) IN arrayZip({dt:Array(String)}, {dm:Array(String)})
+          GROUP BY series_id
+        )
+      ) AS d USING (series_id)
+      WHERE ${where}
+    )
+    GROUP BY metric_id, b, kv
+    SETTINGS max_bytes_before_external_group_by = 2000000000`;
+  return {
+    sql,
+    params: { ...params, version, dt: metrics.map((m) => m.tenant), dm: metrics.map((m) => m.metric), dk: metrics.map((m) => [...m.keys]) },
+  };
+}

@@ -8,7 +8,7 @@
  * (docs/benchmarks.md, "Codecs": Delta beat DoubleDelta 3× on timestamps, plain ZSTD beat
  * Gorilla+ZSTD by 25% on values).
  */
-import { ROLLUP_LEVELS, dirtyLogDdl, rollupTableDdl } from './rollups.js';
+import { ROLLUP_LEVELS, dimTableDdl, dirtyLogDdl, rollupTableDdl } from './rollups.js';
 
 export interface Migration {
   version: number;
@@ -54,5 +54,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // src/storage/rollups.ts: 1-minute and 1-hour rollup tables, the late-point log and the
     // refresher's watermarks.
     statements: (db) => [...ROLLUP_LEVELS.map((l) => rollupTableDdl(db, l)), ...dirtyLogDdl(db)],
+  },
+  {
+    version: 3,
+    name: 'dimension rollups',
+    // src/storage/rollups.ts: hourly rows per (metric, dimension key, value) and the keys rolled up.
+    statements: (db) => dimTableDdl(db),
   },
 ];

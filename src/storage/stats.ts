@@ -44,7 +44,7 @@ export interface StorageReport {
   space_saving: number;
 }
 
-const ROLES: Record<string, TableStorage['role']> = { samples: 'raw', series: 'series', rollup_1m: 'rollup', rollup_1h: 'rollup' };
+const ROLES: Record<string, TableStorage['role']> = { samples: 'raw', series: 'series', rollup_1m: 'rollup', rollup_1h: 'rollup', rollup_dim_1h: 'rollup' };
 
 /** A point's JSON minus its variable parts (name, value, dimensions), with a 13-digit timestamp. */
 const FIXED_JSON_BYTES = JSON.stringify({ name: '', timestamp: 0, value: 0, dimensions: {} }).length - 1 - 1 - 2 + 13;

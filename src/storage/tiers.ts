@@ -39,6 +39,7 @@ export const TIERED_TABLES: readonly { table: string; timeExpr: string }[] = [
   { table: 'samples', timeExpr: 'toDateTime(ts)' },
   { table: 'rollup_1m', timeExpr: 'bucket' },
   { table: 'rollup_1h', timeExpr: 'bucket' },
+  { table: 'rollup_dim_1h', timeExpr: 'bucket' },
 ];
 
 export const hasTiers = (t: Tiers | null): t is Tiers => t !== null && (t.warm !== null || t.cold !== null);

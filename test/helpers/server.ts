@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -15,8 +15,24 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+const made: string[] = [];
+
+/** Removes the directories tempDir made (test/helpers/cleanup.ts calls it after each test file). */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort: a directory a crashed child still holds stays behind
+    }
+  }
+}
+
+/** A fresh directory under the system's temp dir, removed after the test file. */
 export function tempDir(prefix = 'lm-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /**

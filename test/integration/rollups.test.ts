@@ -228,6 +228,35 @@ describe('rollups answer as raw samples do', () => {
     expect(await res.json()).toMatchObject({ queryType: 'aggregate', resolution: '1h' });
   });
 
+  it('per-dimension rows answer one-key queries, percentiles at 1-hour steps exactly', async () => {
+    // ru_latency is sparse: without per-value rows auto reads its percentiles raw; with them the
+    // rollup gives the raw answer itself.
+    const base = { queryType: 'aggregate', metricName: 'ru_latency', timeRange: range, interval: '1h' };
+    for (const aggregation of ['p50', 'p95', 'p99'] as const) {
+      await compare({ ...base, aggregation, groupBy: ['customer'] }, EXACT, '1h');
+      await compare({ ...base, aggregation, groupBy: ['region'], limit: 2 }, EXACT, '1h');
+      await compare({ ...base, aggregation }, EXACT, '1h');
+      await compare({ ...base, aggregation, filters: { customer: 'c4' } }, EXACT, '1h');
+      await compare({ ...base, aggregation, groupBy: ['customer'], filters: { customer: ['c1', 'c9'] } }, EXACT, '1h');
+    }
+    for (const aggregation of ['avg', 'sum', 'count', 'min', 'max'] as const) {
+      await compare({ ...base, aggregation, interval: '3h', groupBy: ['region'] }, EXACT, '1h');
+      await compare({ ...base, aggregation, interval: undefined, groupBy: ['customer'], filters: { customer: ['c0', 'c3', 'c5'] } }, EXACT, '1h');
+      await compare({ ...base, aggregation, interval: undefined, filters: { region: ['r0', 'r2'] } }, EXACT, '1h');
+    }
+    // Neither a second key nor a percentile that merges values can be read from them.
+    expect((await ask({ ...base, aggregation: 'p95', interval: '6h', groupBy: ['customer'] })).resolution).toBe('raw');
+    expect((await ask({ ...base, aggregation: 'p95', groupBy: ['customer'], filters: { region: 'r1' } })).resolution).toBe('raw');
+    // The rows are there: per hour the metric (1), its customers (10) and regions (3).
+    const [row] = await s.luminate.store.rows<{ n: string; h: string }>(
+      `SELECT toString(count()) AS n, toString(uniqExact(bucket)) AS h FROM ${s.luminate.store.db}.rollup_dim_1h FINAL WHERE metric_id = {mid:UInt64}`,
+      { params: { mid: BigInt(metricIdOf('default', 'ru_latency')) } },
+    );
+    expect(Number(row!.n)).toBe(Number(row!.h) * 14);
+    const storage = (await (await fetch(`${s.url}/api/v1/admin/storage`)).json()) as { tables: { table: string; role: string; rows: number }[] };
+    expect(storage.tables.find((t) => t.table === 'rollup_dim_1h')).toMatchObject({ role: 'rollup', rows: expect.any(Number) as number });
+  });
+
   it('late points: answers stay exact before the refresh (raw is read there) and use the rollup again after it', async () => {
     const late: Point[] = [];
     for (let i = 0; i < 200; i++) late.push({ name: 'ru_latency', timestamp: start + DAY + i * 7_919, value: 5_000 + i, dimensions: { customer: 'c2', region: 'r1' } });

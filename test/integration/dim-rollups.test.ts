@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RollupManager } from '../../src/storage/index.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+/**
+ * Per-dimension rollups (src/storage/rollups.ts, rollup_dim_1h) under rollups.dimension_max_values:
+ * a key with few values gets rows per value and answers exactly; one with more does not; a key
+ * that grows past the limit stops being rolled up and keeps the hours it had.
+ */
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const end = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+const start = end - DAY;
+const iso = (t: number) => new Date(t).toISOString();
+let s: TestServer;
+
+type Point = { name: string; timestamp: number; value: number; dimensions: Record<string, string> };
+async function write(points: Point[]) {
+  for (let i = 0; i < points.length; i += 10_000) expect((await s.luminate.write({ metrics: points.slice(i, i + 10_000) })).rejected).toBe(0);
+}
+
+beforeAll(async () => {
+  s = await startTestServer({ batch_write: { flush_interval: '5ms' }, rollups: { refresh_interval: '1h', dimension_max_values: 3 } });
+  const points: Point[] = [];
+  let x = 7;
+  for (let c = 0; c < 8; c++) {
+    for (let t = start + c * 7_000; t < end; t += 120_000) {
+      x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+      points.push({ name: 'dr_latency', timestamp: t, value: (x % 10_000) / 10, dimensions: { customer: `c${c}`, region: `r${c % 3}` } });
+    }
+  }
+  await write(points);
+  await s.luminate.refreshRollups();
+}, 120_000);
+afterAll(async () => {
+  await s?.close();
+});
+
+type Answer = { resolution: string; results: { groupKey: Record<string, string>; timestamp: number; value: number; count: number }[] };
+async function ask(body: Record<string, unknown>): Promise<Answer> {
+  const r = await s.luminate.query(body);
+  if (r.queryType !== 'aggregate') throw new Error('unexpected answer');
+  return r as unknown as Answer;
+}
+
+const q = { queryType: 'aggregate', metricName: 'dr_latency', timeRange: { start: iso(start), end: iso(end - 1) }, interval: '1h', aggregation: 'p95' };
+
+describe('per-dimension rollups', () => {
+  it('roll up a key with at most dimension_max_values values, and answer as raw samples do', async () => {
+    const auto = await ask({ ...q, groupBy: ['region'] });
+    const raw = await ask({ ...q, groupBy: ['region'], resolution: 'raw' });
+    expect(auto.resolution).toBe('1h');
+    expect(raw.resolution).toBe('raw');
+    expect(auto.results.length).toBe(3 * 24);
+    expect(auto.results).toEqual(raw.results);
+    // customer has 8 values: no rows, and its series are too sparse for the sketch.
+    expect((await ask({ ...q, groupBy: ['customer'] })).resolution).toBe('raw');
+    const keys = await s.luminate.store.rows<{ k: string }>(`SELECT DISTINCT k FROM ${s.luminate.store.db}.rollup_dim_1h ORDER BY k`);
+    expect(keys.map((r) => r.k)).toEqual(['', 'region']);
+  });
+
+  it('stop rolling up a key that grows past the limit, keeping the hours it covered', async () => {
+    // Two more regions: five values.
+    const late: Point[] = [];
+    for (let c = 8; c < 10; c++) late.push({ name: 'dr_latency', timestamp: Date.now() - 60_000, value: 1, dimensions: { customer: `c${c}`, region: `r${c - 5}` } });
+    await write(late);
+    // Two hours on (a refresher with a later clock): the next hours' step measures the keys again.
+    const later = new RollupManager({ store: s.luminate.store, now: () => Date.now() + 2 * HOUR, dimensionMaxValues: 3 });
+    await later.load();
+    const wmBefore = later.status().watermarks!['1h'];
+    await later.refresh();
+    const span = later.coverage('default', 'dr_latency')?.dims?.get('region');
+    expect(span?.since).toBe(0);
+    expect(span?.until).toBe(wmBefore);
+    // The pseudo key stays; customer never was.
+    expect(later.coverage('default', 'dr_latency')?.dims?.get('')?.until).toBe(Number.MAX_SAFE_INTEGER);
+    expect(later.coverage('default', 'dr_latency')?.dims?.has('customer')).toBe(false);
+    // Hours rolled up after the cut (the new points' hour) have rows for the metric, none per region.
+    const after = await s.luminate.store.rows<{ k: string }>(
+      `SELECT DISTINCT k FROM ${s.luminate.store.db}.rollup_dim_1h WHERE bucket >= fromUnixTimestamp64Milli({t:Int64}, 'UTC')`,
+      { params: { t: wmBefore } },
+    );
+    expect(after.map((r) => r.k)).toEqual(['']);
+    await later.close();
+  });
+});
