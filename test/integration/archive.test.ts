@@ -193,7 +193,7 @@ describe('archive', () => {
 
   it('rolls archived days up from their files (rollups turned on after the days were archived)', async () => {
     const db = lum.store.db;
-    for (const t of ['rollup_1m', 'rollup_1h', 'rollup_state']) await lum.store.client.command({ query: `TRUNCATE TABLE ${db}.${t}` });
+    for (const t of ['rollup_1m', 'rollup_1h', 'rollup_dim_1h', 'rollup_dim_keys', 'rollup_state']) await lum.store.client.command({ query: `TRUNCATE TABLE ${db}.${t}` });
     const archiver = new Archiver({ store: lum.store, target: { type: 'dir', dir: archiveDir }, afterMs: 14 * DAY, localCopy: join(dataDir, 'copy.json'), now: () => clock });
     await archiver.load();
     const fresh = new RollupManager({ store: lum.store, archive: archiver, now: () => clock });
@@ -202,6 +202,8 @@ describe('archive', () => {
     await fresh.close();
     const [rows] = await lum.store.rows<{ n: string }>(`SELECT toString(count()) AS n FROM ${db}.rollup_1h FINAL WHERE bucket < {t:DateTime}`, { params: { t: archiver.status().last_day } });
     expect(Number(rows!.n)).toBeGreaterThan(0);
+    const [dims] = await lum.store.rows<{ n: string }>(`SELECT toString(count()) AS n FROM ${db}.rollup_dim_1h FINAL WHERE bucket < {t:DateTime}`, { params: { t: archiver.status().last_day } });
+    expect(Number(dims!.n)).toBeGreaterThan(0);
     // Luminate's own refresher still has its watermarks: queries use the rebuilt rows.
     expect(await answers(url)).toEqual(expected);
   }, 60_000);
