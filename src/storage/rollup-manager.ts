@@ -215,14 +215,18 @@ export class RollupManager {
     this.#dimsComplete = true;
   }
 
-  /** The keys materialised now, per metric (optionally only these metric ids). */
-  #activeDimKeys(metricIds?: readonly string[]): DimKeys[] {
+  /**
+   * The keys whose rows cover buckets from `from` on, per metric (optionally only these metric
+   * ids): for a forward step the keys rolled up now; for a rewrite of an earlier hour also a key
+   * closed since, whose rows there the planner still reads.
+   */
+  #dimKeysFrom(from: number, metricIds?: readonly string[]): DimKeys[] {
     const out: DimKeys[] = [];
     for (const mid of metricIds ?? this.#dims.keys()) {
       const name = this.#dimNames.get(mid);
       const spans = this.#dims.get(mid);
       if (name === undefined || spans === undefined) continue;
-      const keys = [...spans].filter(([, s]) => s.until === Number.MAX_SAFE_INTEGER).map(([k]) => k);
+      const keys = [...spans].filter(([, s]) => s.until > from).map(([k]) => k);
       if (keys.length > 0) out.push({ ...name, keys });
     }
     return out;
@@ -440,7 +444,7 @@ export class RollupManager {
       source === null ? p : { ...p, sql: p.sql.replace(new RegExp(`\\b${db}\\.samples\\b`, 'g'), () => source) };
     await this.#exec(over(refreshSql(db, level, range, this.#now())));
     if (level !== HOURS) return;
-    const metrics = this.#activeDimKeys(range.metricIds);
+    const metrics = this.#dimKeysFrom(range.from, range.metricIds);
     if (metrics.length > 0) await this.#exec(over(dimRefreshSql(db, range, metrics, this.#now())));
   }
 
