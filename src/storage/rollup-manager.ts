@@ -190,7 +190,8 @@ export class RollupManager {
     if (this.#dimMax <= 0) return;
     const { store } = this.#o;
     const counts = await store.rows<{ tenant: string; metric: string; k: string; n: string | number }>(
-      `SELECT tenant, metric, k, uniqExact(dimensions[k]) AS n FROM ${store.db}.series ARRAY JOIN arrayConcat([''], mapKeys(dimensions)) AS k
+      // uniq is exact up to 65,536 values and then bounded in memory (a user-id key of millions).
+      `SELECT tenant, metric, k, uniq(dimensions[k]) AS n FROM ${store.db}.series ARRAY JOIN arrayConcat([''], mapKeys(dimensions)) AS k
        GROUP BY tenant, metric, k`,
     );
     const changed: { metric_id: string; k: string; since: number; until: number; updated: number }[] = [];
@@ -350,7 +351,11 @@ export class RollupManager {
          WHERE at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')`,
         { params: { since: this.#checkpoint - MARK_MARGIN_MS } },
       );
-      for (const r of marks) this.#markStale(r.mid, Number(r.m), Number(r.m));
+      // A mark at or past the watermark is of a minute not rolled up yet: the forward step below
+      // reads its points (stored before this read). Kept, it made the refresh after a backfill of
+      // old points — every minute of them is in the log — rewrite the whole backfill.
+      const wm1m = this.#wm?.['1m'] ?? -Infinity;
+      for (const r of marks) if (Number(r.m) < wm1m) this.#markStale(r.mid, Number(r.m), Number(r.m));
       this.#logRead = true;
     }
     // What is stale now is rewritten by this refresh (its points are stored: the forward step
