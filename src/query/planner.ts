@@ -246,7 +246,7 @@ function planDimAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate
     ? `SELECT ${g}qb AS bucket, value, count FROM (${source})`
     : `SELECT ${g}qb AS bucket, ${ROLLUP_AGG_SQL[agg]} AS value, sum(cnt) AS count FROM (${source}) GROUP BY ${g}bucket`;
   let sql: string;
-  if (bucketed) sql = grouped ? rankGroups('g0', perBucket, 'value') : `SELECT bucket, value, count, 1 AS rk FROM (${perBucket}) ORDER BY bucket LIMIT {plimit:UInt32}`;
+  if (bucketed) sql = grouped ? rankGroups('g0', perBucket, 'value', 'count') : `SELECT bucket, value, count, 1 AS rk FROM (${perBucket}) ORDER BY bucket LIMIT {plimit:UInt32}`;
   else sql = `SELECT ${g}value, count FROM (${perBucket})${grouped ? ' ORDER BY value DESC, g0 LIMIT {limit:UInt32}' : ''}`;
   const groupLimit = q.explicitLimit ? q.limit : q.limit + 1;
   return {
@@ -320,7 +320,7 @@ function planAggregateOverTime(db: string, q: Extract<ParsedQuery, { type: 'aggr
       WHERE ${samplesWhere(db, q)}
       GROUP BY ${keys}bucket`;
   }
-  const sql = grouped ? rankGroups(gList, perBucket, 'value') : `SELECT bucket, value, count, 1 AS rk FROM (${perBucket}) ORDER BY bucket LIMIT {plimit:UInt32}`;
+  const sql = grouped ? rankGroups(gList, perBucket, 'value', 'count') : `SELECT bucket, value, count, 1 AS rk FROM (${perBucket}) ORDER BY bucket LIMIT {plimit:UInt32}`;
   const groupLimit = q.explicitLimit ? q.limit : q.limit + 1;
   return {
     type: 'aggregate',
@@ -334,13 +334,21 @@ function planAggregateOverTime(db: string, q: Extract<ParsedQuery, { type: 'aggr
   };
 }
 
-/** Ranks groups of a per-(group, bucket) answer by the sum of `col` (top-N), keeping `glimit` (+1 detects overflow). */
-function rankGroups(gList: string, perBucket: string, col: string): string {
-  return `SELECT * FROM (
-        SELECT *, dense_rank() OVER (ORDER BY total DESC, ${gList}) AS rk FROM (
-          SELECT *, sum(${col}) OVER (PARTITION BY ${gList}) AS total FROM (${perBucket})
-        )
-      ) WHERE rk <= {glimit:UInt32}
+/**
+ * Ranks groups of a per-(group, bucket) answer by the sum of `col` (top-N), keeping `glimit` (+1
+ * detects overflow): each group's buckets are collected into one row, the groups ranked and cut,
+ * and only the kept groups' buckets unfolded. Window functions over every (group, bucket) row
+ * instead sorted them all: p95 by customer over 30 days (1,000 customers × 720 hours) took
+ * 250-300 ms that way against 180-230 ms (docs/benchmarks.md, long range).
+ */
+function rankGroups(gList: string, perBucket: string, col: string, other: string): string {
+  return `SELECT ${gList}, b.1 AS bucket, b.2 AS ${col}, b.3 AS ${other}, rk FROM (
+        SELECT ${gList}, groupArray((bucket, ${col}, ${other})) AS bs, row_number() OVER (ORDER BY sum(${col}) DESC, ${gList}) AS rk
+        FROM (${perBucket})
+        GROUP BY ${gList}
+        ORDER BY rk
+        LIMIT {glimit:UInt32}
+      ) ARRAY JOIN bs AS b
       ORDER BY rk, bucket
       LIMIT {plimit:UInt32}`;
 }
@@ -369,7 +377,7 @@ function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>, rollup:
   let sql: string;
   const groupLimit = q.explicitLimit ? q.limit : q.limit + 1;
   if (grouped) {
-    sql = rankGroups(gList, perBucket, 'rate');
+    sql = rankGroups(gList, perBucket, 'rate', 'deltas');
   } else {
     sql = `SELECT bucket, rate, 1 AS rk FROM (${perBucket}) ORDER BY bucket LIMIT {plimit:UInt32}`;
   }
