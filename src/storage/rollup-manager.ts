@@ -259,7 +259,8 @@ export class RollupManager {
     for (const span of this.#stale.get(mid) ?? []) first = Math.min(first, span.from);
     // Without the minute level, nothing is covered by it (the planner needs to > from).
     const minutes = this.#minutes ? Math.min(this.#wm['1m'], first) : -Infinity;
-    const dims = this.#dims.get(mid);
+    // Turned off (dimension_max_values: 0), rows from before are not kept up to date: unused.
+    const dims = this.#dimMax > 0 ? this.#dims.get(mid) : undefined;
     return { '1m': minutes, '1h': Math.min(this.#wm['1h'], floorTo(first, HOUR_MS)), pointsPerSeriesHour, dims: dims !== undefined && dims.size > 0 ? dims : null };
   }
 

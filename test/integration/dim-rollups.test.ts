@@ -98,4 +98,14 @@ describe('per-dimension rollups', () => {
     svc.close();
     await later.close();
   });
+
+  it('are not used once turned off (dimension_max_values: 0): rows from before would go stale', async () => {
+    const off = new RollupManager({ store: s.luminate.store, dimensionMaxValues: 0 });
+    await off.load();
+    expect(off.coverage('default', 'dr_latency')?.dims ?? null).toBeNull();
+    const svc = new QueryService({ store: s.luminate.store, limits: queryLimitsOf(s.luminate.config), rollups: off });
+    expect(await svc.query({ ...q, groupBy: ['region'] }, 'default')).toMatchObject({ resolution: 'raw' });
+    svc.close();
+    await off.close();
+  });
 });
