@@ -4,7 +4,7 @@ import { TIER_OF_DISK, type TierStorage } from './tiers.js';
 /** One table's share of the engine's storage. */
 export interface TableStorage {
   table: string;
-  /** raw: the points as written; series: one row per series (dimensions); rollup: a rollup level (rollup_1m, rollup_1h); other tables as named. */
+  /** raw: the points as written; series: one row per series (dimensions); rollup: a rollup level (rollup_1m, rollup_1h, rollup_dim_1h); other tables as named. */
   role: 'raw' | 'series' | 'rollup' | 'other';
   rows: number;
   parts: number;
