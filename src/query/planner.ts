@@ -228,8 +228,6 @@ function planAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate' }
   };
 }
 
-const PERCENTILE: Partial<Record<Aggregation, 0.5 | 0.95 | 0.99>> = { p50: 0.5, p95: 0.95, p99: 0.99 };
-
 /**
  * An aggregate from the per-dimension hourly rows (chooseDimRollup): a row per (value, hour) of
  * the one key the query groups or filters by, raw samples at the ends; the same answer shape
@@ -239,7 +237,8 @@ function planDimAggregate(db: string, q: Extract<ParsedQuery, { type: 'aggregate
   const agg = q.aggregation as Exclude<Aggregation, 'integral'>;
   const grouped = q.groupBy.length > 0;
   const bucketed = q.intervalMs !== undefined;
-  const p = PERCENTILE[agg] ?? null;
+  // The stored percentiles are the raw plan's own (quantileExactInclusive), computed per hour.
+  const p = agg === 'p50' || agg === 'p95' || agg === 'p99' ? { column: agg, raw: AGG_SQL[agg] } : null;
   const source = dimSource(db, c, p, bucketed, grouped ? groupJoin(db, q, q.groupBy) : '', seriesFilter(db, q));
   const g = grouped ? 'g0, ' : '';
   const perBucket = p !== null

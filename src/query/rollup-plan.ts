@@ -185,18 +185,18 @@ export function chooseDimRollup(q: DimQuery, coverage: RollupCoverage | null): D
 
 /**
  * Per (group, query bucket) statistics from the raw ends and the per-dimension rows of the
- * middle, as `[g0, ]qb, cnt, total, vmin, vmax`; or, for a percentile `p` (1-hour buckets, each
- * wholly raw or wholly rolled up), `[g0, ]qb, value, count` directly. `groupJoin` and
+ * middle, as `[g0, ]qb, cnt, total, vmin, vmax`; or, for a percentile (1-hour buckets, each
+ * wholly raw or wholly rolled up), `[g0, ]qb, value, count` directly: the raw plan's expression
+ * `raw` over the ends, the stored column (named as the aggregation) in the middle. `groupJoin` and
  * `seriesFilter` are the raw plan's clauses (the group key as g0, the filter's series).
  */
-export function dimSource(db: string, c: DimChoice, p: 0.5 | 0.95 | 0.99 | null, bucketed: boolean, groupJoin: string, seriesFilter: string): string {
+export function dimSource(db: string, c: DimChoice, percentile: { column: 'p50' | 'p95' | 'p99'; raw: string } | null, bucketed: boolean, groupJoin: string, seriesFilter: string): string {
   const grouped = groupJoin !== '';
   const g = grouped ? 'g0, ' : '';
   const rawBucket = bucketed ? 'intDiv(toUnixTimestamp64Milli(ts), {iv:Int64}) * {iv:Int64}' : 'toInt64(0)';
   const rollBucket = bucketed ? 'intDiv(toInt64(toUnixTimestamp(bucket)) * 1000, {iv:Int64}) * {iv:Int64}' : 'toInt64(0)';
-  const rawCols = p === null ? 'count() AS cnt, sum(value) AS total, min(value) AS vmin, max(value) AS vmax' : `quantileExactInclusive(${p})(value) AS value, count() AS count`;
-  const pcol = p === 0.5 ? 'p50' : p === 0.95 ? 'p95' : 'p99';
-  const dimCols = p === null ? 'cnt, total, vmin, vmax' : `${pcol} AS value, cnt AS count`;
+  const rawCols = percentile === null ? 'count() AS cnt, sum(value) AS total, min(value) AS vmin, max(value) AS vmax' : `${percentile.raw} AS value, count() AS count`;
+  const dimCols = percentile === null ? 'cnt, total, vmin, vmax' : `${percentile.column} AS value, cnt AS count`;
   return `SELECT ${g}${rawBucket} AS qb, ${rawCols}
       FROM ${db}.samples ${groupJoin}
       WHERE metric_id = {mid:UInt64} AND ${RAW_EDGES}${seriesFilter}
