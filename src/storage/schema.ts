@@ -8,7 +8,7 @@
  * (docs/benchmarks.md, "Codecs": Delta beat DoubleDelta 3× on timestamps, plain ZSTD beat
  * Gorilla+ZSTD by 25% on values).
  */
-import { ROLLUP_LEVELS, dimTableDdl, dirtyLogDdl, rollupTableDdl } from './rollups.js';
+import { ROLLUP_LEVELS, dimTableDdl, dimTableRebuild, dirtyLogDdl, rollupTableDdl } from './rollups.js';
 
 export interface Migration {
   version: number;
@@ -60,5 +60,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'dimension rollups',
     // src/storage/rollups.ts: hourly rows per (metric, dimension key, value) and the keys rolled up.
     statements: (db) => dimTableDdl(db),
+  },
+  {
+    version: 4,
+    name: 'dimension rollups sorted by hour',
+    // src/storage/rollups.ts, dimTableRebuild: FINAL over hour-first parts merges only rewritten hours.
+    statements: (db) => dimTableRebuild(db),
   },
 ];

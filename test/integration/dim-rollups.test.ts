@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryLimitsOf } from '../../src/luminate.js';
 import { QueryService } from '../../src/query/index.js';
 import { RollupManager } from '../../src/storage/index.js';
+import { dimTableRebuild } from '../../src/storage/rollups.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -107,5 +108,40 @@ describe('per-dimension rollups', () => {
     expect(await svc.query({ ...q, groupBy: ['region'] }, 'default')).toMatchObject({ resolution: 'raw' });
     svc.close();
     await off.close();
+  });
+  it('are rebuilt hour-first from a metric-first table (schema v4), every row kept, also after a crash mid-rebuild', async () => {
+    const store = s.luminate.store;
+    const db = store.db;
+    const dump = () => store.rows<Record<string, unknown>>(`SELECT * EXCEPT version FROM ${db}.rollup_dim_1h FINAL ORDER BY metric_id, k, v, bucket`);
+    const sortingKey = async () => (await store.rows<{ sorting_key: string }>(`SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = 'rollup_dim_1h'`, { params: { db } }))[0]?.sorting_key;
+    const rollups = new RollupManager({ store, dimensionMaxValues: 3 });
+    await rollups.load();
+    const svc = new QueryService({ store, limits: queryLimitsOf(s.luminate.config), rollups });
+    const region = { ...q, groupBy: ['region'] };
+    const before = await dump();
+    const answer = await svc.query(region, 'default');
+    expect(before.length).toBeGreaterThan(0);
+    expect(answer).toMatchObject({ resolution: '1h' });
+    // The table as schema v3 made it (sorted by metric first), with the late rewrite's duplicates.
+    const v3 = (await store.rows<{ q: string }>(`SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = 'rollup_dim_1h'`, { params: { db } }))[0]!.q
+      .replace('rollup_dim_1h', 'rollup_dim_1h_v3').replace(/ORDER BY \([^)]*\)/, 'ORDER BY (metric_id, k, bucket, v)');
+    await store.client.command({ query: v3 });
+    await store.client.command({ query: `INSERT INTO ${db}.rollup_dim_1h_v3 SELECT * FROM ${db}.rollup_dim_1h` });
+    await store.client.command({ query: `EXCHANGE TABLES ${db}.rollup_dim_1h AND ${db}.rollup_dim_1h_v3` });
+    await store.client.command({ query: `DROP TABLE ${db}.rollup_dim_1h_v3` });
+    expect(await sortingKey()).toBe('metric_id, k, bucket, v');
+
+    // A crash after the swap, before the last statement and the migration's record: all of it runs again.
+    const steps = dimTableRebuild(db);
+    for (const sql of steps.slice(0, -1)) await store.client.command({ query: sql });
+    await store.client.command({ query: `ALTER TABLE ${db}.schema_migrations DELETE WHERE version = 4 SETTINGS mutations_sync = 2` });
+    expect(await store.migrate()).toEqual([4]);
+    expect(await sortingKey()).toBe('bucket, metric_id, k, v');
+    expect(await dump()).toEqual(before);
+    const rebuilt = await svc.query(region, 'default');
+    expect({ ...rebuilt, executionTimeMs: 0 }).toEqual({ ...answer, executionTimeMs: 0 });
+    svc.close();
+    await rollups.close();
+    expect(await store.rows(`SELECT name FROM system.tables WHERE database = {db:String} AND name LIKE 'rollup_dim_1h_%'`, { params: { db } })).toEqual([]);
   });
 });
