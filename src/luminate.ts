@@ -190,7 +190,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   const engine = deps.engine ?? (await createEngine(target.type === 'embedded' ? { ...target, configFile: prepareEngineConfig(config, target.dataDir) } : target));
   const store = new Store({ engine, database: config.storage.database, backend: target.type === 'embedded' ? 'embedded' : 'clickhouse' });
   try {
-    const applied = await store.migrate();
+    const applied = await store.migrate((msg) => log?.info(msg));
     if (applied.length > 0) log?.info({ versions: applied }, 'schema migrations applied');
     await applyTierPolicy(store, tiers);
   } catch (err) {

@@ -14,10 +14,10 @@
  * Zero loss, nothing counted twice. A day is archived in three steps:
  *   1. every tenant's file of the day is written and read back (row count must match);
  *   2. the manifest listing the day is written (the commit point; then a local copy);
- *   3. the day's partition is dropped from `samples`.
+ *   3. the day's partitions are dropped from `samples`.
  * Queries read `samples` *without* the committed days plus the committed days' files, so a
  * crash before 2 leaves the table authoritative (the files are rewritten by the next run) and a
- * crash between 2 and 3 leaves the files authoritative (the next run drops the partition). No
+ * crash between 2 and 3 leaves the files authoritative (the next run drops the partitions). No
  * point can arrive for an archived day: `archive.after` is at least 8 days and writes refuse
  * points older than 7.
  */
@@ -276,7 +276,11 @@ export class Archiver {
     const db = store.db;
     // Re-read: another process (luminate archive) may have committed days since.
     this.#set(await this.#readManifest());
-    const partitions = (await store.rows<{ partition: string }>(`SELECT DISTINCT partition FROM system.parts WHERE database = {db:String} AND table = 'samples' AND active ORDER BY partition`, { params: { db } })).map((r) => r.partition);
+    // The days that have parts (a day is several partitions: SAMPLES_PARTITION).
+    const partitions = (await store.rows<{ day: string }>(
+      `SELECT DISTINCT substring(partition, 1, 10) AS day FROM system.parts WHERE database = {db:String} AND table = 'samples' AND active ORDER BY day`,
+      { params: { db } },
+    )).map((r) => r.day);
     const report: ArchiveReport = { archived: [], recovered: [], waiting: [], ms: 0 };
     // Committed by a run that stopped before dropping the partition.
     for (const day of partitions.filter((p) => this.#days.has(p))) {
@@ -349,9 +353,14 @@ export class Archiver {
     return { day, archived_at: new Date(this.#now()).toISOString(), rows: files.reduce((a, f) => a + f.rows, 0), files };
   }
 
+  /** Drops the day's partitions (each of its hours' partitions: SAMPLES_PARTITION). */
   async #drop(day: string): Promise<void> {
     const { store } = this.#o;
-    await store.client.command({ query: `ALTER TABLE ${store.db}.samples DROP PARTITION ${lit(day)}` });
+    const ids = await store.rows<{ id: string }>(
+      `SELECT DISTINCT partition_id AS id FROM system.parts WHERE database = {db:String} AND table = 'samples' AND active AND substring(partition, 1, 10) = {day:String}`,
+      { params: { db: store.db, day } },
+    );
+    for (const { id } of ids) await store.client.command({ query: `ALTER TABLE ${store.db}.samples DROP PARTITION ID ${lit(id)}` });
   }
 }
 

@@ -153,14 +153,19 @@ export function dirtyLogDdl(db: string): string[] {
     `CREATE TABLE IF NOT EXISTS ${db}.rollup_dirty (
       metric_id UInt64, minute DateTime('UTC'), at DateTime64(3, 'UTC')
     ) ENGINE = MergeTree ORDER BY at TTL toDateTime(at) + INTERVAL 7 DAY`,
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.rollup_dirty_mv TO ${db}.rollup_dirty AS
-      SELECT metric_id, toStartOfMinute(ts) AS minute, now64(3, 'UTC') AS at FROM ${db}.samples
-      WHERE ts < now64(3, 'UTC') - INTERVAL ${LATE_AFTER_MS / 1000} SECOND
-      GROUP BY metric_id, minute`,
+    dirtyViewDdl(db),
     `CREATE TABLE IF NOT EXISTS ${db}.rollup_state (
       level String, watermark Int64, checkpoint Int64, updated Int64
     ) ENGINE = ReplacingMergeTree(updated) ORDER BY level`,
   ];
+}
+
+/** The view that logs late points of the samples table (made again when samples are rebuilt, schema v5). */
+export function dirtyViewDdl(db: string): string {
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.rollup_dirty_mv TO ${db}.rollup_dirty AS
+      SELECT metric_id, toStartOfMinute(ts) AS minute, now64(3, 'UTC') AS at FROM ${db}.samples
+      WHERE ts < now64(3, 'UTC') - INTERVAL ${LATE_AFTER_MS / 1000} SECOND
+      GROUP BY metric_id, minute`;
 }
 
 /** Points older than this when inserted are logged as late (see dirtyLogDdl). */

@@ -68,8 +68,8 @@ export class Store {
     this.backend = opts.backend;
   }
 
-  /** Creates the database and applies pending migrations; returns the versions applied now. */
-  async migrate(): Promise<number[]> {
+  /** Creates the database and applies pending migrations; returns the versions applied now. `progress` hears long ones. */
+  async migrate(progress: (msg: string) => void = () => {}): Promise<number[]> {
     await this.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${this.db}` });
     await this.client.command({
       query: `CREATE TABLE IF NOT EXISTS ${this.db}.schema_migrations (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version`,
@@ -79,6 +79,12 @@ export class Store {
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       for (const statement of m.statements(this.db)) await this.client.command({ query: statement });
+      await m.run?.({
+        db: this.db,
+        command: async (query, params) => void (await this.client.command({ query, ...(params !== undefined ? { query_params: params } : {}) })),
+        rows: (sql, params) => this.rows(sql, params !== undefined ? { params } : {}),
+        progress,
+      });
       await this.client.insert({ table: `${this.db}.schema_migrations`, values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' });
       applied.push(m.version);
     }

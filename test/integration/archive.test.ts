@@ -145,7 +145,7 @@ afterAll(async () => {
 });
 
 async function localDays(): Promise<string[]> {
-  return (await lum.store.rows<{ p: string }>(`SELECT DISTINCT partition AS p FROM system.parts WHERE database = {db:String} AND table = 'samples' AND active ORDER BY p`, { params: { db: lum.store.db } })).map((r) => r.p);
+  return (await lum.store.rows<{ p: string }>(`SELECT DISTINCT substring(partition, 1, 10) AS p FROM system.parts WHERE database = {db:String} AND table = 'samples' AND active ORDER BY p`, { params: { db: lum.store.db } })).map((r) => r.p);
 }
 
 describe('archive', () => {
