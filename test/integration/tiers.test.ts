@@ -115,7 +115,7 @@ describe('storage tiers', () => {
   });
 
   it('places data on hot, warm and cold by age, and moves a part once it ages', async () => {
-    // Each day is its own partition, so parts are placed by their own age.
+    // Each 6 hours is its own partition, so parts are placed by their own age.
     let disks = await disksOf('samples');
     expect(disks.cold).toBe(POINTS);
     expect(filesUnder(join(s3.directory, 'lum', 'cold'))).toBeGreaterThan(0);
