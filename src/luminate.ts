@@ -334,7 +334,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     rollupTimer.unref();
     setImmediate(tick);
   }
-  const querier = new QueryService({ store, limits: queryLimitsOf(config), bus, onQuery: selfMetrics.onQuery, ...(rollups ? { rollups } : {}), ...(archiver ? { archive: archiver } : {}), ...(deps.now ? { now: deps.now } : {}) });
+  const querier = new QueryService({ store, limits: queryLimitsOf(config), bus, onQuery: selfMetrics.onQuery, seriesCount: (t, m) => cardinality.seriesCount(t, m), ...(rollups ? { rollups } : {}), ...(archiver ? { archive: archiver } : {}), ...(deps.now ? { now: deps.now } : {}) });
   // The scheduled archive run (archive.interval; 0s: on demand only).
   let archiveTimer: NodeJS.Timeout | undefined;
   if (archiver !== null && durationMs(config.archive.interval) > 0) {

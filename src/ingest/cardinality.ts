@@ -267,6 +267,11 @@ export class CardinalityGuard {
     return out;
   }
 
+  /** A metric's exact series count, null when this process has not seen the metric. */
+  seriesCount(tenant: string, metric: string): number | null {
+    return this.#tenants.get(tenant)?.metrics.get(metric)?.ids.size ?? null;
+  }
+
   /** The metrics with the most series over every tenant (self-metrics). */
   top(limit: number): { tenant: string; metric: string; series: number }[] {
     const all: { tenant: string; metric: string; series: number }[] = [];

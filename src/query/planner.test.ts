@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AGGREGATIONS, DEFAULT_QUERY_LIMITS, parseQuery } from './model.js';
 import { metricIdOf } from '../ingest/index.js';
-import { plan, type Plan } from './planner.js';
+import { HASH_JOIN_MAX_SERIES, plan, type Plan } from './planner.js';
 
 const now = Date.parse('2026-01-10T12:00:00Z');
 const planOf = (body: Record<string, unknown>): Plan => plan('lm', parseQuery({ metricName: 'api_latency', ...body }, 'tenant_a', DEFAULT_QUERY_LIMITS, now));
@@ -79,5 +79,17 @@ describe('planner', () => {
     const { sql, params } = sqlOf(planOf({ queryType: 'listDimensionValues', dimension: 'customer_id', prefix: 'cu', limit: 7 }));
     expect(sql).toContain('ORDER BY series DESC, value ASC');
     expect(params).toEqual({ tenant: 'tenant_a', metric: 'api_latency', key: 'customer_id', prefix: 'cu', limit: 7 });
+  });
+  it('joins raw samples to their series by sort-merge only for metrics with many (or an unknown number of) series', () => {
+    const body = { metricName: 'api_latency', queryType: 'aggregate', aggregation: 'avg', groupBy: ['region'], interval: '1m' };
+    const settingsFor = (count: number | null) => {
+      const p = plan('lm', parseQuery(body, 'tenant_a', DEFAULT_QUERY_LIMITS, now), null, null, count);
+      return p.type === 'aggregate' ? p.main.settings : 'not an aggregate';
+    };
+    expect(settingsFor(null)).toEqual({ join_algorithm: 'full_sorting_merge' });
+    expect(settingsFor(HASH_JOIN_MAX_SERIES + 1)).toEqual({ join_algorithm: 'full_sorting_merge' });
+    expect(settingsFor(10_000)).toBeUndefined();
+    const rate = plan('lm', parseQuery({ ...body, queryType: 'rate', aggregation: undefined }, 'tenant_a', DEFAULT_QUERY_LIMITS, now), null, null, 10);
+    expect(rate.type === 'rate' ? rate.main.settings : 'not a rate').toBeUndefined();
   });
 });

@@ -39,6 +39,8 @@ export interface QueryServiceOptions {
   bus?: EventBus;
   /** How far the rollups of a metric are materialised; without it every query reads raw samples. */
   rollups?: { coverage(tenant: string, metric: string): RollupCoverage | null };
+  /** A metric's exact series count when this process knows it (the cardinality guard's): picks the raw join (planner, GROUPED). */
+  seriesCount?: (tenant: string, metric: string) => number | null;
   /** Archived days: what raw reads come from for a tenant and range (null: the samples table alone). */
   archive?: { source(db: string, tenant: string, start: number, end: number): string | null; readonly version: number };
   now?: () => number;
@@ -61,6 +63,7 @@ export class QueryService {
   readonly #onQuery: QueryServiceOptions['onQuery'];
   readonly #rollups: QueryServiceOptions['rollups'];
   readonly #archive: QueryServiceOptions['archive'];
+  readonly #seriesCount: QueryServiceOptions['seriesCount'];
   readonly #dims = new DimensionsCache();
   /** tenant \0 metric → resolved query → its answer (see `query_limits.share_window`). */
   readonly #shared = new Map<string, Map<string, SharedAnswer>>();
@@ -74,6 +77,7 @@ export class QueryService {
     this.#onQuery = opts.onQuery;
     this.#rollups = opts.rollups;
     this.#archive = opts.archive;
+    this.#seriesCount = opts.seriesCount;
     this.#shareWindowMs = opts.limits.shareWindowMs ?? 1_000;
     // New points of a metric make its shared answers stale: the next identical query runs again,
     // so a query after an acknowledged write always sees it.
@@ -96,7 +100,8 @@ export class QueryService {
       const q = parseQuery(body, tenant, this.#limits, this.#now());
       const coverage = q.type === 'listDimensionValues' ? null : (this.#rollups?.coverage(tenant, q.metric) ?? null);
       const samples = q.type === 'listDimensionValues' ? null : (this.#archive?.source(this.#store.db, tenant, q.start, q.end) ?? null);
-      const run = () => this.#execute(plan(this.#store.db, q, coverage, samples), q.timeoutMs, started);
+      const count = q.type === 'listDimensionValues' ? null : (this.#seriesCount?.(tenant, q.metric) ?? null);
+      const run = () => this.#execute(plan(this.#store.db, q, coverage, samples, count), q.timeoutMs, started);
       let response: QueryResponse;
       if (this.#shareWindowMs > 0) {
         // Coverage and archive are part of the key: a refresh or an archive run changes which
