@@ -162,7 +162,7 @@ export async function runLongRange(o: LongRangeOptions): Promise<void> {
     };
     // Every rollup run first, then the raw ones: a raw 30-day scan holds GBs of engine memory, and
     // the queries right after it ran 2-5x slower while the process gave that back (measured: avg by
-    // region 70 ms before one, 300-600 ms for the next ten seconds).
+    // region ~105 ms before one, 300-700 ms for the ten queries after it).
     // The rollup path forced (auto reads percentiles of sparse series raw); what auto picks is reported.
     const rolledRuns = new Map<string, { ms: number[]; answer: Answer }>();
     for (const [name, q] of Object.entries(queries)) rolledRuns.set(name, await time({ ...q, resolution: '1h' }, o.runs));
