@@ -9,7 +9,7 @@
  *   npm run bench -- [--series 1000000] [--points 10000000] [--concurrency 8] [--batch 10000]
  *                    [--runs 5] [--seed 42] [--data-dir DIR] [--settle 20] [--node-arg=--cpu-prof]
  *                    [--protocol json|remote-write] [--compare victoria-metrics] [--repeat N]
- *   npm run bench -- --scenario long-range [--series 10000] [--days 30] [--runs 5] [--raw-runs 3]
+ *   npm run bench -- --scenario long-range [--series 10000] [--days 30] [--runs 5] [--raw-runs 3] [--warmup 3]
  *                    [--data-dir DIR [--reuse]]
  *
  * `--protocol remote-write` sends the same workload as Prometheus remote write (snappy protobuf,
@@ -52,6 +52,7 @@ const { values: args } = parseArgs({
     scenario: { type: 'string' },
     days: { type: 'string', default: '30' },
     'raw-runs': { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '3' },
     reuse: { type: 'boolean', default: false },
   },
 });
@@ -365,7 +366,7 @@ ${Object.keys(lum.queries).map((n) => row(n, lum.queries[n]!.medianMs, vm.querie
 }
 
 (args.scenario === 'long-range'
-  ? runLongRange({ series: SERIES, days: Number(args.days), runs: RUNS, rawRuns: Number(args['raw-runs']), dataDir: args['data-dir'], reuse: args.reuse, log })
+  ? runLongRange({ series: SERIES, days: Number(args.days), runs: RUNS, rawRuns: Number(args['raw-runs']), warmup: Number(args.warmup), dataDir: args['data-dir'], reuse: args.reuse, log })
   : main()
 ).catch((err: unknown) => {
   process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
