@@ -36,8 +36,7 @@ export interface SqlPlan {
  */
 const GROUPED: Record<string, string> = { join_algorithm: 'full_sorting_merge' };
 export const HASH_JOIN_MAX_SERIES = 100_000;
-const groupedSettings = (seriesCount: number | null): Record<string, string> | null =>
-  seriesCount !== null && seriesCount <= HASH_JOIN_MAX_SERIES ? null : GROUPED;
+const sortMergeFor = (seriesCount: number | null) => seriesCount === null || seriesCount > HASH_JOIN_MAX_SERIES;
 
 /** What an aggregate or rate was computed from: raw samples, or a rollup level (with raw ends). */
 export type PlannedResolution = 'raw' | '1m' | '1h';
@@ -115,7 +114,7 @@ function perSeriesPoints(db: string, q: Scoped): string {
  */
 export function plan(db: string, q: ParsedQuery, coverage: RollupCoverage | null = null, samples: string | null = null, seriesCount: number | null = null): Plan {
   let p = planOver(db, q, coverage);
-  if ((p.type === 'aggregate' || p.type === 'rate') && p.main.settings === GROUPED && groupedSettings(seriesCount) === null) {
+  if ((p.type === 'aggregate' || p.type === 'rate') && p.main.settings === GROUPED && !sortMergeFor(seriesCount)) {
     const { settings: _, ...main } = p.main;
     p = { ...p, main };
   }
