@@ -49,7 +49,7 @@ async function waitIdle(pid: number, log: (msg: string) => void, maxMs = 30 * MI
     await new Promise((r) => setTimeout(r, 5000));
     const busy = (cpuSeconds(pid) - c0) / 5;
     if (busy < 0.1) {
-      log(`server idle after ${((performance.now() - t0) / 1000).toFixed(0)} s of background merges`);
+      log(`server idle (${(busy * 100).toFixed(0)}% of a core over 5 s) after ${((performance.now() - t0) / 1000).toFixed(0)} s of waiting`);
       return;
     }
     if (performance.now() - t0 > maxMs) {
@@ -162,19 +162,20 @@ export async function runLongRange(o: LongRangeOptions): Promise<void> {
       }
       return { ms, answer: last! };
     };
+    // A new server process answers its first few queries slower (CPU, not disk: the engine's
+    // per-process caches of marks and indexes; 430-550 ms, then 150-300, then 105-145 ms
+    // in-process from the fourth run on, with or without JIT): those runs are reported apart.
+    if (o.warmup > 0) {
+      for (const [name, q] of Object.entries(queries)) {
+        const w = await time({ ...q, resolution: '1h' }, o.warmup);
+        o.log(`${name}: first ${o.warmup} queries after the server started (not in the medians): ${w.ms.map((x) => x.toFixed(0)).join(', ')} ms`);
+      }
+    }
     // Every rollup run first, then the raw ones: a raw 30-day scan holds GBs of engine memory, and
     // the queries right after it ran 2-5x slower while the process gave that back (measured: avg by
     // region ~105 ms before one, 300-700 ms for the ten queries after it).
     // The rollup path forced (auto reads percentiles of sparse series raw); what auto picks is reported.
     const rolledRuns = new Map<string, { ms: number[]; answer: Answer }>();
-    // A new server process answers its first few queries slower (CPU, not disk: the engine's
-    // per-process caches of marks and indexes; 430-550 ms, then 150-300, then 105-145 ms
-    // in-process from the fourth run on, with or without JIT): those runs are reported apart.
-    for (const [name, q] of Object.entries(queries)) {
-      if (o.warmup <= 0) continue;
-      const w = await time({ ...q, resolution: '1h' }, o.warmup);
-      o.log(`${name}: first ${o.warmup} queries after the server started (not in the medians): ${w.ms.map((x) => x.toFixed(0)).join(', ')} ms`);
-    }
     for (const [name, q] of Object.entries(queries)) rolledRuns.set(name, await time({ ...q, resolution: '1h' }, o.runs));
     const autoPicks = new Map<string, Answer>();
     for (const [name, q] of Object.entries(queries)) autoPicks.set(name, (await post('/api/v1/query', q)) as Answer);
