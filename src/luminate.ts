@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
 import { durationMs, type Config } from './config/index.js';
 import { cardinalityReport, type CardinalityReport } from './cardinality-report.js';
-import { Acceptor, CardinalityGuard, SeriesCache, metricIdOf, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
+import { Acceptor, CardinalityGuard, LanePool, SeriesCache, laneWorkersOf, metricIdOf, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
 import { Archiver, RetentionManager, RollupManager, Store, archiveTargetOf, WriteBuffer, applyTierPolicy, checkTierChange, createEngine, engineConfigXml, errorMessage, type ArchiveReport, type ArchiveStatus, type Engine, type EngineTarget, type RefreshReport, type RollupStatus, type S3Location, type TableSeconds, type Tiers } from './storage/index.js';
 import { DashboardStore } from './dashboards/index.js';
@@ -66,6 +66,8 @@ export interface Luminate {
   writeBytes(body: Buffer, tenant?: string, admit?: Admit): Promise<WriteResult>;
   /** A Prometheus remote-write request from its decompressed protobuf bytes. */
   writeRemoteWrite(raw: Buffer, tenant?: string, admit?: Admit): Promise<WriteResult>;
+  /** A Prometheus remote-write request as sent (a snappy block), decoded by a lane worker when one is free; throws SnappyBlockError for a bad block. */
+  writeRemoteWriteBlock(body: Buffer, tenant: string, maxDecodedBytes: number, admit?: Admit): Promise<WriteResult>;
   query(body: unknown, tenant?: string): Promise<QueryResponse>;
   listMetrics(tenant?: string): Promise<string[]>;
   listDimensions(metric: string, tenant?: string): Promise<string[]>;
@@ -141,6 +143,9 @@ export function metaTargetOf(config: Config): MetaTarget {
   if (m.postgres_url !== '') return { type: 'postgres', url: m.postgres_url };
   return { type: 'sqlite', path: m.sqlite_path !== '' ? m.sqlite_path : join(config.storage.data_dir, 'luminate-meta.sqlite') };
 }
+
+/** Entries of each lane worker's id-text memo (~75 bytes each): formatting saved, nothing more. */
+const LANE_MEMO_SIZE = 500_000;
 
 export function validationLimitsOf(config: Config): ValidationLimits {
   const c = config.cardinality_limits;
@@ -279,7 +284,19 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     onError: (err, attempt) => log?.warn({ err: errorMessage(err), attempt }, 'flush failed'),
   });
   const cache = new SeriesCache(config.storage.series_cache_size);
-  const acceptor = new Acceptor({ queue, cache, cardinality, limits: validationLimitsOf(config), maxBatchSize: bw.max_batch_size, ...(deps.now ? { now: deps.now } : {}) });
+  const limits = validationLimitsOf(config);
+  const laneWorkers = laneWorkersOf(bw.lane_workers);
+  const lanes =
+    laneWorkers > 0
+      ? new LanePool({
+          size: laneWorkers,
+          limits,
+          maxBatchSize: bw.max_batch_size,
+          memoSize: Math.min(config.storage.series_cache_size, LANE_MEMO_SIZE),
+          onEvent: (level, info, msg) => log?.[level](info, msg),
+        })
+      : undefined;
+  const acceptor = new Acceptor({ queue, cache, cardinality, limits, maxBatchSize: bw.max_batch_size, ...(lanes ? { lanes } : {}), ...(deps.now ? { now: deps.now } : {}) });
   // The archive: its manifest says which days are read from Parquet files instead of the table.
   let archiver: Archiver | null = null;
   let rollups: RollupManager | null = null;
@@ -305,6 +322,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
       await archiver.load();
     } catch (err) {
       clearInterval(cleanup);
+      await lanes?.close();
       await meta.close();
       await store.close().catch(() => {});
       throw new Error(`cannot read the archive manifest (${archiver.targetDescription}): ${errorMessage(err)}`, { cause: err });
@@ -385,6 +403,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
     writeSeries: (list, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeSeries(list, tenant, admit)),
     writeBytes: (body, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeBytes(body, tenant, admit)),
     writeRemoteWrite: (raw, tenant = DEFAULT_TENANT, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeRemoteWrite(raw, tenant, admit)),
+    writeRemoteWriteBlock: (body, tenant, maxDecodedBytes, admit) => selfMetrics.observeWrite(tenant, () => acceptor.writeRemoteWriteBlock(body, tenant, maxDecodedBytes, admit)),
     query: (body, tenant = DEFAULT_TENANT) => selfMetrics.observeQuery(() => querier.query(body, tenant)),
     listMetrics: (tenant = DEFAULT_TENANT) => querier.listMetrics(tenant),
     listDimensions: (metric, tenant = DEFAULT_TENANT) => querier.listDimensions(tenant, metric),
@@ -408,6 +427,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
         clearInterval(rollupTimer);
         clearInterval(archiveTimer);
         await queue.close();
+        await lanes?.close();
         await archiver?.close();
         await rollups?.close();
         querier.close();

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import snappy from 'snappyjs';
 import { LuminateError } from '../errors.js';
-import { ingestErrors, sharedCode } from '../ingest/index.js';
+import { SnappyBlockError, ingestErrors, sharedCode } from '../ingest/index.js';
 import { apiErrors } from './errors.js';
 import { writeLimits } from './rate-limit.js';
 import { ErrorEnvelope, authErrors } from './schemas.js';
@@ -39,9 +38,12 @@ export const promRoutes: FastifyPluginAsync<RouteOptions & { maxDecodedBytes: nu
     async (req, reply) => {
       const tenant = tenantOf(req);
       try {
-        const raw = uncompress(req.body as Buffer, maxDecodedBytes);
+        const body = req.body as Buffer;
+        if (body.length === 0) throw ingestErrors.create('INVALID_PAYLOAD', 'remote write: the body is empty', { protocol: 'prometheus_remote_write' });
         const admit = limits.admit(reply, tenant);
-        const result = await luminate.writeRemoteWrite(raw, tenant, admit);
+        const result = await luminate.writeRemoteWriteBlock(body, tenant, maxDecodedBytes, admit).catch((err: unknown) => {
+          throw err instanceof SnappyBlockError ? blockError(err, maxDecodedBytes) : err;
+        });
         if (result.rejected > 0) {
           const first = result.errors[0]!;
           if (result.accepted === 0) {
@@ -59,16 +61,8 @@ export const promRoutes: FastifyPluginAsync<RouteOptions & { maxDecodedBytes: nu
   );
 };
 
-/** The snappy block, bounded: the length it declares is checked before anything is allocated. */
-function uncompress(body: Buffer, max: number): Buffer {
-  if (body.length === 0) throw ingestErrors.create('INVALID_PAYLOAD', 'remote write: the body is empty', { protocol: 'prometheus_remote_write' });
-  let out: Uint8Array;
-  try {
-    out = snappy.uncompress(body, max);
-  } catch (err) {
-    const message = (err as Error).message;
-    if (/too big/.test(message)) throw apiErrors.create('PAYLOAD_TOO_LARGE', `remote write: decompressed body would be larger than ${max} bytes`, { max_request_size_bytes: max });
-    throw ingestErrors.create('INVALID_PAYLOAD', `remote write: not a valid snappy block: ${message}`, { protocol: 'prometheus_remote_write' });
-  }
-  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+/** A body that is not a snappy block within the size limit, as the API's errors. */
+function blockError(err: SnappyBlockError, max: number): LuminateError {
+  if (err.tooBig) return apiErrors.create('PAYLOAD_TOO_LARGE', `remote write: decompressed body would be larger than ${max} bytes`, { max_request_size_bytes: max });
+  return ingestErrors.create('INVALID_PAYLOAD', `remote write: not a valid snappy block: ${err.message}`, { protocol: 'prometheus_remote_write' });
 }

@@ -88,6 +88,15 @@ describe('loadConfig', () => {
     expect(c.archive.after).toBe('14d');
   });
 
+  it('reads either member of an auto | boolean or auto | integer key from the environment', () => {
+    expect(loadConfig({ env: { LUMINATE_RATE_LIMITS_ENABLED: 'true' } }).rate_limits.enabled).toBe(true);
+    expect(loadConfig({ env: { LUMINATE_RATE_LIMITS_ENABLED: 'auto' } }).rate_limits.enabled).toBe('auto');
+    expect(loadConfig({ env: { LUMINATE_BATCH_WRITE_LANE_WORKERS: '0' } }).batch_write.lane_workers).toBe(0);
+    expect(loadConfig({ env: { LUMINATE_BATCH_WRITE_LANE_WORKERS: 'auto' } }).batch_write.lane_workers).toBe('auto');
+    expect(problemsOf(() => loadConfig({ env: { LUMINATE_BATCH_WRITE_LANE_WORKERS: 'many' } }))[0]).toMatch(/^batch_write\.lane_workers:/);
+    expect(problemsOf(() => loadConfig({ env: { LUMINATE_BATCH_WRITE_LANE_WORKERS: '65' } }))[0]).toMatch(/^batch_write\.lane_workers:/);
+  });
+
   it('stops on unknown or malformed environment overrides', () => {
     expect(problemsOf(() => loadConfig({ env: { LUMINATE_SERVER_PORTT: '1' } }))[0]).toMatch(/LUMINATE_SERVER_PORTT: does not name a configuration key/);
     expect(problemsOf(() => loadConfig({ env: { LUMINATE_SERVER_PORT: 'eighty' } }))[0]).toMatch(/^server\.port:/);

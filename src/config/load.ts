@@ -156,11 +156,14 @@ function applyEnv(raw: Obj, env: Readonly<Record<string, string | undefined>>, p
       problems.push(`${name}: does not name a configuration key (see docs/config.md)`);
       continue;
     }
-    const leaf = path.schema as { type?: string; anyOf?: unknown };
+    const leaf = path.schema as { type?: string; anyOf?: { type?: string }[] };
+    // A union (auto | boolean, auto | integer) takes the typed reading when the text is one.
+    const types = new Set(leaf.anyOf ? leaf.anyOf.map((m) => m.type) : [leaf.type]);
     let coerced: unknown = value;
-    if (leaf.type === 'integer' || leaf.type === 'number') {
-      coerced = value.trim() === '' ? NaN : Number(value);
-    } else if (leaf.type === 'boolean') {
+    if (types.has('integer') || types.has('number')) {
+      const n = value.trim() === '' ? NaN : Number(value);
+      coerced = leaf.anyOf && Number.isNaN(n) ? value : n;
+    } else if (types.has('boolean')) {
       coerced = value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
     }
     let target = raw;

@@ -112,6 +112,11 @@ export const ConfigSchema = Type.Object(
         flush_max_points: Int(100_000, 1, 'Group commit: a flush starts as soon as this many points wait.'),
         max_buffered_points: Int(2_000_000, 1, 'Points waiting or being flushed before writes get 503 with Retry-After; at least max_batch_size.'),
         flush_attempts: Int(4, 1, 'Insert attempts per flush (backoff 100ms, 400ms, 1.6s …) before waiting writes get 503.'),
+        lane_workers: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 64 })], {
+          default: 'auto',
+          description:
+            'Worker threads that decode Prometheus remote-write requests (snappy, protobuf, validation, series hashes) beside the main thread, which keeps the series cache, the limits and the write queue. auto: none below 4 cores (on 2 they measured no faster, docs/benchmarks.md), else cores − 2, at most 4; 0: decode on the main thread.',
+        }),
       },
       'Write path.',
     ),

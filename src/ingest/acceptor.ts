@@ -3,10 +3,13 @@ import { commonErrors } from '../errors.js';
 import type { CardinalityGuard, CardinalitySession, CardinalityWarning } from './cardinality.js';
 import { ingestErrors, sharedCode } from './errors.js';
 import { fastResolve } from './fast-batch.js';
+import { resolveRecorded } from './byte-lane.js';
 import { fastRemoteWrite } from './fast-remote-write.js';
+import type { LanePool } from './lane-pool.js';
 import { decodeWriteRequest } from './remote-write.js';
 import { resolveSeries, resolveWriteBody, type ResolveOptions, type Resolved, type SeriesSamples } from './resolve.js';
 import type { SeriesCache } from './series-cache.js';
+import { SnappyBlockError, uncompressBlock } from './snappy-block.js';
 import type { PointError, ValidationLimits, WriteBatch } from './types.js';
 
 /**
@@ -33,6 +36,8 @@ export interface AcceptorOptions {
   limits: ValidationLimits;
   maxBatchSize: number;
   now?: () => number;
+  /** Worker threads for remote write's decoding; none: it runs on this thread. */
+  lanes?: LanePool;
 }
 
 /** Most per-item errors repeated in a 400's details (the full list is in a 207). */
@@ -108,6 +113,29 @@ export class Acceptor {
     return this.#guarded(session, () => {
       const fast = fastRemoteWrite(raw, { ...this.#options(tenant, session), scratch: this.#scratch });
       if (fast !== null) return this.#store(fast.batch, [], admit, session);
+      return this.#writeSeries(decodeWriteRequest(raw).series, tenant, admit, session);
+    });
+  }
+
+  /**
+   * A remote-write request as sent: a snappy block (throws SnappyBlockError when it is not one
+   * within `maxDecodedBytes`). Decoded by a lane worker when there is one free, else here; the
+   * series are resolved here either way, so both give the same batch.
+   */
+  async writeRemoteWriteBlock(body: Buffer, tenant: string, maxDecodedBytes: number, admit?: Admit): Promise<WriteResult> {
+    const now = this.#now();
+    const reply = await this.#o.lanes?.run({ body, tenant, now, maxDecodedBytes });
+    if (reply === undefined || reply === null || reply.kind === 'failed') return this.writeRemoteWrite(uncompressBlock(body, maxDecodedBytes), tenant, admit);
+    if (reply.kind === 'snappy') throw new SnappyBlockError(reply.message, reply.tooBig);
+    const raw = Buffer.from(reply.raw.buffer, reply.raw.byteOffset, reply.raw.byteLength);
+    const session = this.#o.cardinality?.session(tenant);
+    return this.#guarded(session, () => {
+      if (reply.kind === 'batch') {
+        const spans = new Map(reply.spans.map(([name, earliest, latest]) => [name, { earliest, latest }]));
+        const samples = Buffer.from(reply.samples.buffer, reply.samples.byteOffset, reply.samples.byteLength);
+        const batch = resolveRecorded({ raw, record: reply.record, samples, points: reply.points, spans }, { ...this.#options(tenant, session), now });
+        if (batch !== null) return this.#store(batch, [], admit, session);
+      }
       return this.#writeSeries(decodeWriteRequest(raw).series, tenant, admit, session);
     });
   }

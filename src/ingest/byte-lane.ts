@@ -18,6 +18,119 @@ import type { NewSeries, TimeSpan, ValidationLimits, WriteBatch } from './types.
 /** The general path's options, plus reusable output space (grown on demand; the batch gets an exact-size copy). */
 export interface FastBatchOptions extends ResolveOptions {
   scratch?: { buf: Buffer };
+  /**
+   * Record each series' hash and byte ranges here instead of resolving it: a lane worker, which
+   * owns neither the series cache nor the cardinality counts, leaves that to the main thread
+   * (`resolveRecorded`). `cache` is then only a memo of id texts.
+   */
+  record?: SeriesRecord;
+}
+
+/**
+ * The series a lane worker met, in order, one entry per occurrence: hash words hi and lo, name
+ * start and end, dimension count, then key start, key end, value start, value end per dimension
+ * (as sent), all offsets into the request's bytes.
+ */
+export class SeriesRecord {
+  words = new Uint32Array(1 << 12);
+  length = 0;
+
+  push(hi: number, lo: number, nameStart: number, nameEnd: number, offsets: readonly number[], dims: number): void {
+    const need = this.length + 5 + 4 * dims;
+    if (need > this.words.length) {
+      const grown = new Uint32Array(Math.max(this.words.length * 2, need));
+      grown.set(this.words.subarray(0, this.length));
+      this.words = grown;
+    }
+    const w = this.words;
+    let n = this.length;
+    w[n++] = hi;
+    w[n++] = lo;
+    w[n++] = nameStart;
+    w[n++] = nameEnd;
+    w[n++] = dims;
+    for (let k = 0; k < 4 * dims; k++) w[n++] = offsets[k]!;
+    this.length = n;
+  }
+}
+
+/**
+ * A series the process does not know yet, met by a lane: admits it (throws BAIL when it is at a
+ * cardinality limit: the general path reports that) and, the first time in the request, adds its
+ * row to `newSeries`. Returns its id text. Shared by the in-place lane and `resolveRecorded`, so
+ * both admit in the same order and build the same rows.
+ */
+class NewSeriesRows {
+  readonly rows: NewSeries[] = [];
+  #pending: Set<string> | undefined;
+
+  constructor(readonly opts: ResolveOptions) {}
+
+  add(buf: Buffer, name: string, hi: number, lo: number, offsets: ArrayLike<number>, base: number, dims: number): string {
+    const cardinality = this.opts.cardinality;
+    const admission = cardinality === undefined ? Admission.Existing : cardinality.admit(name, hi, lo);
+    if (admission >= Admission.SeriesLimit) throw BAIL; // refused or folded
+    const id = idText(hi, lo);
+    if (this.#pending?.has(id)) return id;
+    (this.#pending ??= new Set()).add(id);
+    // fromEntries defines own properties, so even a key named __proto__ stays data.
+    const entries: [string, string][] = [];
+    for (let d = 0; d < dims; d++) {
+      const o = base + 4 * d;
+      entries.push([buf.toString('latin1', offsets[o], offsets[o + 1]), buf.toString('latin1', offsets[o + 2], offsets[o + 3])]);
+    }
+    const dimensions: Record<string, string> = Object.fromEntries(entries);
+    this.rows.push({ seriesId: id, tenant: this.opts.tenant, metric: name, dimensions });
+    if (admission === Admission.New) cardinality!.inspect(name, dimensions);
+    return id;
+  }
+}
+
+/** What a lane worker sends back for a request it took: everything but the series resolution. */
+export interface RecordedBatch {
+  /** The request's decompressed bytes (the record's offsets point into them). */
+  raw: Buffer;
+  record: Uint32Array;
+  samples: Buffer;
+  points: number;
+  spans: Map<string, TimeSpan>;
+}
+
+/**
+ * Finishes a lane worker's batch on the thread that owns the series cache and the cardinality
+ * counts: known series cost one probe; the others are admitted and get series rows, in the order
+ * met, exactly as the in-place lane does. Null when a series is at a cardinality limit (the caller
+ * takes the general path, which reports it).
+ */
+export function resolveRecorded(r: RecordedBatch, opts: ResolveOptions): WriteBatch | null {
+  const { cache } = opts;
+  const fresh = new NewSeriesRows(opts);
+  const w = r.record;
+  let name = '';
+  let nameStart = -1;
+  let nameEnd = -1;
+  try {
+    for (let n = 0; n < w.length; ) {
+      const hi = w[n]!;
+      const lo = w[n + 1]!;
+      const dims = w[n + 4]!;
+      if (cache.get(hi, lo) === undefined) {
+        const ns = w[n + 2]!;
+        const ne = w[n + 3]!;
+        if (ns !== nameStart || ne !== nameEnd) {
+          nameStart = ns;
+          nameEnd = ne;
+          name = r.raw.toString('latin1', ns, ne);
+        }
+        fresh.add(r.raw, name, hi, lo, w, n + 5, dims);
+      }
+      n += 5 + 4 * dims;
+    }
+  } catch (err) {
+    if (err === BAIL) return null;
+    throw err;
+  }
+  return { tenant: opts.tenant, points: r.points, samples: r.samples, newSeries: fresh.rows, spans: r.spans };
 }
 
 /** Thrown to abandon a lane. One preallocated instance: throwing it captures no new stack. */
@@ -115,8 +228,7 @@ export class LaneBatch {
   /** Key bytes: tenant \0 name (\0 key \0 value)*. */
   readonly #key: Uint8Array;
   readonly #keyPrefixLength: number;
-  readonly #newSeries: NewSeries[] = [];
-  #pending: Set<string> | undefined;
+  readonly #fresh: NewSeriesRows;
   readonly #spans = new Map<string, TimeSpan>();
   #span: TimeSpan | undefined;
   readonly #prefixes = new Map<string, string>();
@@ -137,6 +249,7 @@ export class LaneBatch {
       this.#key[k] = c;
     }
     this.#key[tenant.length] = 0;
+    this.#fresh = new NewSeriesRows(opts);
     this.#scratch = opts.scratch ?? { buf: Buffer.allocUnsafe(0) };
     this.#out = this.#scratch.buf;
   }
@@ -164,28 +277,21 @@ export class LaneBatch {
     hasher.reset();
     hasher.bytes(key, 0, kl);
     hasher.finish();
-    const id = this.#o.cache.get(hasher.hi, hasher.lo);
+    const { hi, lo } = hasher;
+    const { cache, record } = this.#o;
+    const id = cache.get(hi, lo);
+    if (record !== undefined) {
+      // A lane worker: the main thread resolves the series; the cache only saves the id's text.
+      record.push(hi, lo, nameStart, nameEnd, offsets, dims);
+      if (id !== undefined) this.id = id;
+      else cache.remember(hi, lo, (this.id = idText(hi, lo)));
+      return;
+    }
     if (id !== undefined) {
       this.id = id;
       return;
     }
-    const cardinality = this.#o.cardinality;
-    const admission = cardinality === undefined ? Admission.Existing : cardinality.admit(this.name, hasher.hi, hasher.lo);
-    if (admission >= Admission.SeriesLimit) throw BAIL; // refused or folded: the general path reports it
-    this.id = idText(hasher.hi, hasher.lo);
-    if (this.#pending?.has(this.id)) return;
-    (this.#pending ??= new Set()).add(this.id);
-    // fromEntries defines own properties, so even a key named __proto__ stays data.
-    const entries: [string, string][] = [];
-    for (let d = 0; d < dims; d++) {
-      entries.push([
-        buf.toString('latin1', offsets[4 * d], offsets[4 * d + 1]),
-        buf.toString('latin1', offsets[4 * d + 2], offsets[4 * d + 3]),
-      ]);
-    }
-    const dimensions: Record<string, string> = Object.fromEntries(entries);
-    this.#newSeries.push({ seriesId: this.id, tenant: this.#o.tenant, metric: this.name, dimensions });
-    if (admission === Admission.New) cardinality!.inspect(this.name, dimensions);
+    this.id = this.#fresh.add(buf, this.name, hi, lo, offsets, 0, dims);
   }
 
   #setName(name: string): void {
@@ -268,7 +374,7 @@ export class LaneBatch {
   }
 
   finish(): WriteBatch {
-    return { tenant: this.#o.tenant, points: this.points, samples: Buffer.from(this.#out.subarray(0, this.#pos)), newSeries: this.#newSeries, spans: this.#spans };
+    return { tenant: this.#o.tenant, points: this.points, samples: Buffer.from(this.#out.subarray(0, this.#pos)), newSeries: this.#fresh.rows, spans: this.#spans };
   }
 }
 

@@ -2,6 +2,7 @@ import snappy from 'snappyjs';
 import { describe, expect, it } from 'vitest';
 import { batches, prng } from '../../bench/workload.js';
 import { encodeWriteRequest, type EncodedSeries } from '../../test/helpers/remote-write.js';
+import { SeriesRecord, resolveRecorded } from './byte-lane.js';
 import { CardinalityGuard } from './cardinality.js';
 import { fastRemoteWrite } from './fast-remote-write.js';
 import { decodeWriteRequest } from './remote-write.js';
@@ -30,10 +31,24 @@ function general(body: Buffer): { batch: WriteBatch; stale: number } | null {
   }
 }
 
+/** The lane as a lane worker runs it (series recorded, an id-text memo for a cache), finished by `resolveRecorded` on `cache`. */
+function recorded(body: Buffer, cache: SeriesCache, cardinality?: ReturnType<CardinalityGuard['session']>): WriteBatch | null {
+  const record = new SeriesRecord();
+  const memo = new SeriesCache(1000);
+  const fast = fastRemoteWrite(body, { ...opts(), cache: memo, record });
+  if (fast === null) return null;
+  expect(fast.batch.newSeries).toEqual([]); // a worker resolves nothing
+  const { samples, points, spans } = fast.batch;
+  return resolveRecorded({ raw: body, record: record.words.slice(0, record.length), samples, points, spans }, { ...opts(), cache, cardinality });
+}
+
 function expectSame(body: Buffer): WriteBatch | null {
   const fast = fastRemoteWrite(body, opts());
   const slow = general(body);
+  const viaWorker = recorded(body, new SeriesCache(1000));
+  expect(viaWorker === null, 'the recorded lane and the in-place lane take the same requests').toBe(fast === null);
   if (fast === null) return null;
+  expect(viaWorker).toEqual(fast.batch);
   expect(slow, 'the fast lane accepted what the general path rejects').not.toBeNull();
   expect(fast.batch.points).toBe(slow!.batch.points);
   // Text equality, not just numeric: the rows are the stored form.
@@ -122,6 +137,25 @@ describe('remote-write fast lane', () => {
       { labels: { __name__: 'm', k: 'b' }, samples: [[now, 1]] },
     ]);
     expect(fastRemoteWrite(req, { ...opts(), cardinality: guard.session('default') })).toBeNull();
+  });
+
+  it('resolves recorded series like the in-place lane: known ones skipped, the rest admitted in order', () => {
+    const req = encodeWriteRequest([
+      { labels: { __name__: 'm', k: 'a' }, samples: [[now, 1]] },
+      { labels: { __name__: 'm', k: 'b', j: 'x' }, samples: [[now, 2]] },
+      { labels: { __name__: 'n', k: 'a' }, samples: [[now, 3]] },
+      { labels: { __name__: 'm', k: 'a' }, samples: [[now + 1, 4]] },
+    ]);
+    const cache = new SeriesCache(1000);
+    const first = recorded(req, cache)!;
+    expect(first.newSeries.map((s) => [s.metric, s.dimensions])).toEqual([['m', { k: 'a' }], ['m', { k: 'b', j: 'x' }], ['n', { k: 'a' }]]);
+    cache.markStored(first.newSeries.slice(0, 2));
+    const again = recorded(req, cache)!;
+    expect(again.newSeries.map((s) => s.metric)).toEqual(['n']);
+    expect(again.samples.equals(first.samples)).toBe(true);
+    // At a series limit: null, so the caller takes the general path that reports it.
+    const guard = new CardinalityGuard({ maxSeriesPerMetric: 1, maxMetricsPerTenant: 10, warningThreshold: 0.8, overflow: [] });
+    expect(recorded(req, new SeriesCache(1000), guard.session('default'))).toBeNull();
   });
 
   it('reads a request snappy-compressed by a sender', () => {

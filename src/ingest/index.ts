@@ -9,6 +9,8 @@ export { canonicalSeriesKey, metricIdOf, seriesIdOf } from './series-id.js';
 export { DEFAULT_VALIDATION_LIMITS, NAME_PATTERN, RESERVED_DIMENSION_KEYS, validatePoint } from './validate.js';
 export type { MetricPoint, NewSeries, PointError, TimeSpan, ValidationLimits, WriteBatch } from './types.js';
 export { Acceptor } from './acceptor.js';
+export { LanePool, laneWorkerScript, laneWorkersOf } from './lane-pool.js';
+export { SnappyBlockError, uncompressBlock } from './snappy-block.js';
 export { fastResolve } from './fast-batch.js';
 export type { AcceptorOptions, Admit, WriteResult } from './acceptor.js';
 export { Admission, CardinalityGuard, CardinalitySession, Ceiling, IdSet, OVERFLOW_VALUE, foldDimensions, metricLimitWarning, patternWarning, seriesLimitWarning } from './cardinality.js';

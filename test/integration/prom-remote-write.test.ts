@@ -19,7 +19,8 @@ import { encodeWriteRequest, type EncodedSeries } from '../helpers/remote-write.
 const SCRAPES = 4;
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ batch_write: { flush_interval: '5ms' } });
+  // Two lane workers, so the real senders' requests are decoded off the main thread (the default on fewer than 4 cores is none).
+  s = await startTestServer({ batch_write: { flush_interval: '5ms', lane_workers: 2 } });
 });
 afterAll(async () => {
   await s.close();
