@@ -1,4 +1,4 @@
-import { metricIdOf } from '../../src/ingest/index.js';
+import { canonicalSeriesKey, metricIdOf, seriesIdOf } from '../../src/ingest/index.js';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startTestServer, type TestServer } from '../helpers/server.js';
@@ -146,6 +146,16 @@ describe('POST /api/v1/write', () => {
     const r = await fetch(`${s.url}/api/v2/nothing`);
     expect(r.status).toBe(404);
     expect(await r.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route GET /api/v2/nothing', details: {} } });
+  });
+
+  it('stores every row of a large set of new series, inserted as concurrent statements', async () => {
+    const dims = (i: number) => ({ host: `h${i}`, zone: `z${i % 7}` });
+    const series = Array.from({ length: 25_001 }, (_, i) => ({ seriesId: seriesIdOf(canonicalSeriesKey('bulk', 'bulk_m', dims(i))), tenant: 'bulk', metric: 'bulk_m', dimensions: dims(i) }));
+    await s.luminate.store.insertSeries(series);
+    const [row] = await s.luminate.store.rows<{ n: string | number; u: string | number; last: string }>(
+      `SELECT count() AS n, uniqExact(series_id) AS u, anyIf(dimensions['host'], series_id = ${series[25_000]!.seriesId}) AS last FROM luminate.series WHERE tenant = 'bulk'`,
+    );
+    expect([Number(row!.n), Number(row!.u), row!.last]).toEqual([25_001, 25_001, 'h25000']);
   });
 
   it('echoes a request id', async () => {
