@@ -90,8 +90,6 @@ export class LanePool {
   readonly #slots: Slot[] = [];
   #nextId = 1;
   #closed = false;
-  /** Requests the main thread decoded because no worker could take them (a self-metric). */
-  fallbacks = 0;
 
   constructor(options: LanePoolOptions) {
     this.#o = options;
@@ -119,10 +117,7 @@ export class LanePool {
       if (s.worker === null || s.pending.size >= MAX_IN_FLIGHT) continue;
       if (best === null || s.pending.size < best.pending.size) best = s;
     }
-    if (best === null || this.#closed) {
-      this.fallbacks++;
-      return null;
-    }
+    if (best === null || this.#closed) return null;
     const slot = best;
     const id = this.#nextId++;
     return new Promise<LaneReply>((resolve) => {
