@@ -6,8 +6,8 @@ import type { ValidationLimits } from './types.js';
 
 /**
  * Lane workers: threads that take the CPU-heavy part of a Prometheus remote-write request off the
- * main thread — snappy, the protobuf, validation, series hashes and the sample rows (about 2 µs
- * of the ~2.7 µs a sample cost the main thread alone, docs/benchmarks.md). The main thread keeps
+ * main thread — snappy, the protobuf, validation, series hashes and the sample rows (on the bench
+ * workload the main thread's share fell from 2.8 to 1.1 µs per sample, docs/benchmarks.md). The main thread keeps
  * what must be one place: the series cache, the cardinality counts and the write queue; for each
  * series a worker recorded it does one cache probe (`resolveRecorded`).
  *
@@ -49,7 +49,7 @@ export interface LanePoolOptions extends LaneWorkerData {
 }
 
 /** Requests queued on one worker before the main thread decodes the next one itself. */
-export const MAX_IN_FLIGHT = 4;
+const MAX_IN_FLIGHT = 4;
 /** A worker that exits this soon after starting, this many times in a row, is not started again. */
 const EARLY_EXIT_MS = 1000;
 const MAX_EARLY_EXITS = 3;
@@ -76,7 +76,7 @@ export function laneWorkerScript(): URL | null {
 /**
  * `batch_write.lane_workers` as a count. auto: none below 4 cores — on 2 cores the workers took the
  * main thread from 5.6 to 2.2 CPU-s per 2 M remote-write points but ingest was no faster (both
- * cores were busy with the engine) and cost ~10% more CPU (docs/benchmarks.md) — else the cores
+ * cores were busy with the engine) and cost ~12% more CPU (docs/benchmarks.md) — else the cores
  * beyond the main thread and the engine's share, at most 4.
  */
 export function laneWorkersOf(setting: 'auto' | number, cores = availableParallelism()): number {
