@@ -49,19 +49,20 @@ export function isEngineTimeout(err: unknown): boolean {
 }
 
 /**
- * Everything Luminate asks of the engine, over one `@clickhouse/client`. SQL is built by the
- * planner; values always travel as query parameters, never spliced into SQL.
- */
-/**
- * A flush's new series are inserted as up to this many concurrent statements of at least
- * SERIES_PART_MIN_ROWS rows: one engine insert of a series row costs ~2.5 µs on one thread, and a
- * flush of 70k new series spent 0.8 s in it. Two statements: remote-write bench 274k vs 256k
- * points/s (medians of 3 alternating runs, 2 cores; docs/benchmarks.md). Series rows are
- * idempotent (ReplacingMergeTree), so a retried flush may repeat either statement.
+ * A flush's new series go to the engine as one statement per SERIES_PART_MIN_ROWS rows (rounded
+ * up), at most SERIES_INSERT_PARTS, run concurrently: a series row costs ~2.5 µs on one engine
+ * thread, and a flush of 70k new series spent 0.8 s in it. Two statements: remote-write bench
+ * 274k vs 256k points/s (medians of 3 alternating runs, 2 cores; four measured no better,
+ * docs/benchmarks.md). Series rows are idempotent (ReplacingMergeTree), so a retried flush may
+ * repeat either statement.
  */
 const SERIES_INSERT_PARTS = 2;
 const SERIES_PART_MIN_ROWS = 10_000;
 
+/**
+ * Everything Luminate asks of the engine, over one `@clickhouse/client`. SQL is built by the
+ * planner; values always travel as query parameters, never spliced into SQL.
+ */
 export class Store {
   readonly client: ClickHouseClient;
   readonly db: string;
