@@ -182,18 +182,22 @@ export async function runLongRange(o: LongRangeOptions): Promise<void> {
     for (const [name, q] of Object.entries(queries)) {
       const rolled = rolledRuns.get(name)!;
       const auto = autoPicks.get(name)!;
-      const raw = await time({ ...q, resolution: 'raw' }, o.rawRuns);
-      // Same answer? Compare every (group, bucket) both list.
-      const rawByKey = new Map(raw.answer.results.map((r) => [JSON.stringify([r.groupKey, r.timestamp]), r.value]));
-      let worst = 0;
-      let compared = 0;
-      for (const r of rolled.answer.results) {
-        const v = rawByKey.get(JSON.stringify([r.groupKey, r.timestamp]));
-        if (v === undefined) continue;
-        compared++;
-        worst = Math.max(worst, Math.abs(r.value - v) / Math.max(Math.abs(v), 1e-12));
+      const rolledPart = `${name} (auto picks ${auto.resolution}): rollup (${rolled.answer.resolution}) median ${median(rolled.ms).toFixed(0)} ms [${rolled.ms.map((x) => x.toFixed(0)).join(', ')}]`;
+      let line = `${rolledPart}, raw not run (--raw-runs 0)`;
+      if (o.rawRuns > 0) {
+        const raw = await time({ ...q, resolution: 'raw' }, o.rawRuns);
+        // Same answer? Compare every (group, bucket) both list.
+        const rawByKey = new Map(raw.answer.results.map((r) => [JSON.stringify([r.groupKey, r.timestamp]), r.value]));
+        let worst = 0;
+        let compared = 0;
+        for (const r of rolled.answer.results) {
+          const v = rawByKey.get(JSON.stringify([r.groupKey, r.timestamp]));
+          if (v === undefined) continue;
+          compared++;
+          worst = Math.max(worst, Math.abs(r.value - v) / Math.max(Math.abs(v), 1e-12));
+        }
+        line = `${rolledPart}, raw median ${median(raw.ms).toFixed(0)} ms [${raw.ms.map((x) => x.toFixed(0)).join(', ')}], ${(median(raw.ms) / median(rolled.ms)).toFixed(1)}× faster; ${rolled.answer.results.length} points, ${compared} compared with raw, largest relative difference ${(worst * 100).toFixed(3)}%`;
       }
-      const line = `${name} (auto picks ${auto.resolution}): rollup (${rolled.answer.resolution}) median ${median(rolled.ms).toFixed(0)} ms [${rolled.ms.map((x) => x.toFixed(0)).join(', ')}], raw median ${median(raw.ms).toFixed(0)} ms [${raw.ms.map((x) => x.toFixed(0)).join(', ')}], ${(median(raw.ms) / median(rolled.ms)).toFixed(1)}× faster; ${rolled.answer.results.length} points, ${compared} compared with raw, largest relative difference ${(worst * 100).toFixed(3)}%`;
       o.log(line);
       rows.push(line);
     }

@@ -71,7 +71,8 @@ describe('planner', () => {
   it('plans grouped rate with a top-N rank over summed rates', () => {
     const { sql, params } = sqlOf(planOf({ queryType: 'rate', interval: '1m', groupBy: ['customer_id'], limit: 3 }));
     expect(sql).toContain('row_number() OVER (ORDER BY sum(rate) DESC, g0) AS rk');
-    expect(sql).toContain('ORDER BY rk\n        LIMIT {glimit:UInt32}');
+    expect(sql).toContain('ORDER BY rk\n          LIMIT {glimit:UInt32}');
+    expect(sql).toContain('WHERE before < {plimit:UInt32}');
     expect(params).toMatchObject({ glimit: 3, gk0: 'customer_id' });
   });
 

@@ -43,8 +43,8 @@ export type PlannedResolution = 'raw' | '1m' | '1h';
 
 export type Plan =
   | { type: 'range'; samples: SqlPlan; dimensionsSql: (ids: readonly string[]) => SqlPlan; limit: number; explicitLimit: boolean }
-  | { type: 'aggregate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; /** Rows carry `bucket` and `rk`. */ bucketed: boolean; maxPoints: number; resolution: PlannedResolution }
-  | { type: 'rate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; maxPoints: number; resolution: PlannedResolution }
+  | { type: 'aggregate'; main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; /** Rows carry `bucket` and `rk`; grouped, one row per group with its buckets as arrays (see rankGroups). */ bucketed: boolean; maxPoints: number; resolution: PlannedResolution }
+  | { type: 'rate'; /** As a bucketed aggregate's, with `rate` and `deltas`. */ main: SqlPlan; groupBy: string[]; limit: number; explicitLimit: boolean; maxPoints: number; resolution: PlannedResolution }
   | { type: 'listDimensionValues'; main: SqlPlan };
 
 type Scoped = Extract<ParsedQuery, { start: number }>;
@@ -347,23 +347,27 @@ function planAggregateOverTime(db: string, q: Extract<ParsedQuery, { type: 'aggr
 
 /**
  * Ranks groups of a per-(group, bucket) answer by the sum of `col` (top-N), keeping `glimit` (+1
- * detects overflow): each group's buckets are collected into one row, the groups ranked and cut,
- * and only the kept groups' buckets unfolded. Window functions over every (group, bucket) row
- * instead sorted them all: p95 by customer over 30 days (1,000 customers × 720 hours) took
- * 250-300 ms that way against 180-230 ms (docs/benchmarks.md, long range).
+ * detects overflow): one row per kept group, in rank order, with its buckets as three aligned
+ * arrays `bb` (bucket), `bv` (`col`), `bc` (`other`) that the service unfolds (`unfoldRanked`).
+ * Rows stop once the groups before one hold `plimit` points, so an oversized answer is detected,
+ * never sent whole. Window functions over every (group, bucket) row sorted them all (p95 by
+ * customer over 30 days, 1,000 customers × 720 hours: 250-300 ms against 180-230); unfolding the
+ * kept groups in the engine (ARRAY JOIN, ORDER BY rk, bucket) and sending a row per point cost
+ * ~15 ms more than these arrays (docs/benchmarks.md, long range).
  */
 function rankGroups(gList: string, perBucket: string, col: string, other: string): string {
-  // Three arrays of plain columns (one GROUP BY: aligned) zipped only for the kept groups: one
-  // array of tuples cost ~10% more (p95 by customer over 30 days, medians of 4×5 interleaved runs).
-  return `SELECT ${gList}, b.1 AS bucket, b.2 AS ${col}, b.3 AS ${other}, rk FROM (
-        SELECT ${gList}, arrayZip(groupArray(bucket), groupArray(${col}), groupArray(${other})) AS bs, row_number() OVER (ORDER BY sum(${col}) DESC, ${gList}) AS rk
-        FROM (${perBucket})
-        GROUP BY ${gList}
-        ORDER BY rk
-        LIMIT {glimit:UInt32}
-      ) ARRAY JOIN bs AS b
-      ORDER BY rk, bucket
-      LIMIT {plimit:UInt32}`;
+  return `SELECT ${gList}, bb, bv, bc, rk FROM (
+        SELECT ${gList}, bb, bv, bc, rk, sum(length(bb)) OVER (ORDER BY rk ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+        FROM (
+          SELECT ${gList}, groupArray(bucket) AS bb, groupArray(${col}) AS bv, groupArray(${other}) AS bc, row_number() OVER (ORDER BY sum(${col}) DESC, ${gList}) AS rk
+          FROM (${perBucket})
+          GROUP BY ${gList}
+          ORDER BY rk
+          LIMIT {glimit:UInt32}
+        )
+      )
+      WHERE before < {plimit:UInt32}
+      ORDER BY rk`;
 }
 
 function planRate(db: string, q: Extract<ParsedQuery, { type: 'rate' }>, rollup: RollupChoice | null): Plan {
