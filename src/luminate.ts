@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
 import { durationMs, type Config } from './config/index.js';
 import { cardinalityReport, type CardinalityReport } from './cardinality-report.js';
-import { Acceptor, CardinalityGuard, LanePool, SeriesCache, laneWorkersOf, metricIdOf, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
+import { Acceptor, CardinalityGuard, LanePool, SeriesCache, laneWorkersOf, metricIdOf, snappyDecoder, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
 import { Archiver, RetentionManager, RollupManager, Store, archiveTargetOf, WriteBuffer, applyTierPolicy, checkTierChange, createEngine, engineConfigXml, errorMessage, type ArchiveReport, type ArchiveStatus, type Engine, type EngineTarget, type RefreshReport, type RollupStatus, type S3Location, type TableSeconds, type Tiers } from './storage/index.js';
 import { DashboardStore } from './dashboards/index.js';
@@ -286,6 +286,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   const cache = new SeriesCache(config.storage.series_cache_size);
   const limits = validationLimitsOf(config);
   const laneWorkers = laneWorkersOf(bw.lane_workers);
+  if (snappyDecoder === 'js') log?.info({ snappy: snappyDecoder }, 'remote write: no native snappy build for this platform; decoding snappy in JavaScript (slower)');
   const lanes =
     laneWorkers > 0
       ? new LanePool({

@@ -10,7 +10,7 @@ export { DEFAULT_VALIDATION_LIMITS, NAME_PATTERN, RESERVED_DIMENSION_KEYS, valid
 export type { MetricPoint, NewSeries, PointError, TimeSpan, ValidationLimits, WriteBatch } from './types.js';
 export { Acceptor } from './acceptor.js';
 export { LanePool, laneWorkersOf } from './lane-pool.js';
-export { SnappyBlockError } from './snappy-block.js';
+export { SnappyBlockError, snappyDecoder } from './snappy-block.js';
 export { fastResolve } from './fast-batch.js';
 export type { AcceptorOptions, Admit, WriteResult } from './acceptor.js';
 export { Admission, CardinalityGuard, CardinalitySession, Ceiling, IdSet, OVERFLOW_VALUE, foldDimensions, metricLimitWarning, patternWarning, seriesLimitWarning } from './cardinality.js';

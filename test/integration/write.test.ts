@@ -158,6 +158,16 @@ describe('POST /api/v1/write', () => {
     expect([Number(row!.n), Number(row!.u), row!.last]).toEqual([25_001, 25_001, 'h25000']);
   });
 
+  it('stores dimension values with quotes, backslashes and Map punctuation exactly', async () => {
+    const values = ["it's", 'back\\slash', 'ends with \\', "\\'", '{a:b},c', '"quoted"', "k':'v", 'ünïcødé ✓ 指标', ' spaced  out '];
+    const metrics = values.map((v, i) => point('w_odd', i, { v, [`k${i}`]: v }));
+    expect((await write({ metrics })).status).toBe(200);
+    const stored = await s.luminate.store.rows<{ dimensions: Record<string, string> }>(
+      `SELECT dimensions FROM ${s.luminate.store.db}.series WHERE tenant = 'default' AND metric = 'w_odd' ORDER BY toUInt32(substring(arrayFirst(k -> k != 'v', mapKeys(dimensions)), 2))`,
+    );
+    expect(stored.map((r) => r.dimensions)).toEqual(values.map((v, i) => ({ [`k${i}`]: v, v })));
+  });
+
   it('echoes a request id', async () => {
     const res = await fetch(`${s.url}/livez`, { headers: { 'x-request-id': 'abc-123' } });
     expect(res.headers.get('x-request-id')).toBe('abc-123');
