@@ -144,9 +144,6 @@ export function metaTargetOf(config: Config): MetaTarget {
   return { type: 'sqlite', path: m.sqlite_path !== '' ? m.sqlite_path : join(config.storage.data_dir, 'luminate-meta.sqlite') };
 }
 
-/** Entries of each lane worker's id-text memo (~75 bytes each): formatting saved, nothing more. */
-const LANE_MEMO_SIZE = 500_000;
-
 export function validationLimitsOf(config: Config): ValidationLimits {
   const c = config.cardinality_limits;
   return {
@@ -293,7 +290,6 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
           size: laneWorkers,
           limits,
           maxBatchSize: bw.max_batch_size,
-          memoSize: Math.min(config.storage.series_cache_size, LANE_MEMO_SIZE),
           onEvent: (level, info, msg) => log?.[level](info, msg),
         })
       : undefined;

@@ -10,7 +10,7 @@
 import snappy from 'snappyjs';
 import { snappyDecoder, uncompressBlock } from '../../src/ingest/snappy-block.js';
 import { encodeWriteRequest } from '../../test/helpers/remote-write.js';
-import { CardinalityGuard, DEFAULT_VALIDATION_LIMITS, SeriesCache, decodeWriteRequest, resolveSeries } from '../../src/ingest/index.js';
+import { CardinalityGuard, DEFAULT_VALIDATION_LIMITS, SampleBlockWriter, SeriesCache, decodeWriteRequest, resolveSeries } from '../../src/ingest/index.js';
 import { fastRemoteWrite } from '../../src/ingest/fast-remote-write.js';
 import { batches } from '../workload.js';
 
@@ -46,14 +46,14 @@ function run(label: string, cache: SeriesCache, guard: CardinalityGuard) {
 }
 
 function runFast(label: string, cache: SeriesCache, guard: CardinalityGuard) {
-  const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
+  const rows = new SampleBlockWriter();
   let unz = 0;
   let lane = 0;
   for (const body of bodies) {
     const t0 = performance.now();
     const raw = uncompressBlock(body, MAX_DECODED);
     const t1 = performance.now();
-    const r = fastRemoteWrite(raw, { tenant: 'default', limits: DEFAULT_VALIDATION_LIMITS, maxBatchSize: 10_000, now: Date.now(), cache, cardinality: guard.session('default'), scratch });
+    const r = fastRemoteWrite(raw, { tenant: 'default', limits: DEFAULT_VALIDATION_LIMITS, maxBatchSize: 10_000, now: Date.now(), cache, cardinality: guard.session('default'), rows });
     if (r === null) throw new Error('the fast lane refused the workload');
     cache.markStored(r.batch.newSeries);
     lane += performance.now() - t1;

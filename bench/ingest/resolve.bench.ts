@@ -5,7 +5,7 @@
  *
  *   npm run bench:resolve
  */
-import { CardinalityGuard, DEFAULT_VALIDATION_LIMITS, SeriesCache, fastResolve, resolveWriteBody } from '../../src/ingest/index.js';
+import { CardinalityGuard, DEFAULT_VALIDATION_LIMITS, SampleBlockWriter, SeriesCache, fastResolve, resolveWriteBody } from '../../src/ingest/index.js';
 import { batches } from '../workload.js';
 
 const start = Date.now() - 56 * 60_000;
@@ -33,7 +33,7 @@ run('warm-up', () => warm);
 for (let i = 0; i < 3; i++) run('known series (cache hit)', () => warm);
 run('new series (cache miss)', () => new SeriesCache(2_000_000));
 
-const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
+const rows = new SampleBlockWriter();
 /** The default cardinality limits (1M series per metric, 1000 metrics), as the server runs. */
 const guarded = () => new CardinalityGuard({ maxSeriesPerMetric: 1_000_000, maxMetricsPerTenant: 1000, warningThreshold: 0.8, overflow: [] });
 
@@ -41,7 +41,7 @@ function runFast(label: string, cache: () => SeriesCache, guard?: CardinalityGua
   const c = cache();
   const t0 = performance.now();
   for (const body of bodies) {
-    const b = fastResolve(body, { tenant: 'default', limits: DEFAULT_VALIDATION_LIMITS, maxBatchSize: 10_000, now: Date.now(), cache: c, cardinality: guard?.session('default'), scratch });
+    const b = fastResolve(body, { tenant: 'default', limits: DEFAULT_VALIDATION_LIMITS, maxBatchSize: 10_000, now: Date.now(), cache: c, cardinality: guard?.session('default'), rows });
     if (b === null) throw new Error('fast lane refused a workload body');
     c.markStored(b.newSeries);
   }

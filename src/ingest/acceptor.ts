@@ -9,6 +9,7 @@ import type { LanePool } from './lane-pool.js';
 import { decodeWriteRequest } from './remote-write.js';
 import { resolveSeries, resolveWriteBody, type ResolveOptions, type Resolved, type SeriesSamples } from './resolve.js';
 import type { SeriesCache } from './series-cache.js';
+import { SampleBlockWriter } from './sample-block.js';
 import { SnappyBlockError, uncompressBlock } from './snappy-block.js';
 import type { PointError, ValidationLimits, WriteBatch } from './types.js';
 
@@ -51,7 +52,8 @@ export class Acceptor {
   readonly #o: AcceptorOptions;
   readonly #now: () => number;
   /** Output space the fast lane reuses across requests (requests run one at a time on this thread). */
-  readonly #scratch = { buf: Buffer.allocUnsafe(1 << 20) };
+  /** The lanes' sample writer: its space is kept from request to request. */
+  readonly #rows = new SampleBlockWriter();
 
   constructor(options: AcceptorOptions) {
     this.#o = options;
@@ -65,7 +67,7 @@ export class Acceptor {
   async writeBytes(body: Buffer, tenant: string, admit?: Admit): Promise<WriteResult> {
     const session = this.#o.cardinality?.session(tenant);
     return this.#guarded(session, async () => {
-      const batch = fastResolve(body, { ...this.#options(tenant, session), scratch: this.#scratch });
+      const batch = fastResolve(body, { ...this.#options(tenant, session), rows: this.#rows });
       if (batch !== null) return this.#store(batch, [], admit, session);
       let parsed: unknown;
       try {
@@ -111,7 +113,7 @@ export class Acceptor {
   async writeRemoteWrite(raw: Buffer, tenant: string, admit?: Admit): Promise<WriteResult> {
     const session = this.#o.cardinality?.session(tenant);
     return this.#guarded(session, () => {
-      const fast = fastRemoteWrite(raw, { ...this.#options(tenant, session), scratch: this.#scratch });
+      const fast = fastRemoteWrite(raw, { ...this.#options(tenant, session), rows: this.#rows });
       if (fast !== null) return this.#store(fast.batch, [], admit, session);
       return this.#writeSeries(decodeWriteRequest(raw).series, tenant, admit, session);
     });

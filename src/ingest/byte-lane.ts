@@ -1,7 +1,8 @@
 import { Admission } from './cardinality.js';
 import type { ResolveOptions } from './resolve.js';
 import { SeriesHasher, idText } from './series-hasher.js';
-import { metricIdOf } from './series-id.js';
+import { SampleBlockWriter } from './sample-block.js';
+import { metricIdWords } from './series-id.js';
 import type { NewSeries, TimeSpan, ValidationLimits, WriteBatch } from './types.js';
 
 /**
@@ -15,13 +16,13 @@ import type { NewSeries, TimeSpan, ValidationLimits, WriteBatch } from './types.
  * produce identical batches (each lane's test checks it on randomized input).
  */
 
-/** The general path's options, plus reusable output space (grown on demand; the batch gets an exact-size copy). */
+/** The general path's options, plus a reusable sample writer (its space is kept; the batch gets an exact-size block). */
 export interface FastBatchOptions extends ResolveOptions {
-  scratch?: { buf: Buffer };
+  rows?: SampleBlockWriter;
   /**
    * Record each series' hash and byte ranges here instead of resolving it: a lane worker, which
    * owns neither the series cache nor the cardinality counts, leaves that to the main thread
-   * (`resolveRecorded`). `cache` is then only a memo of id texts.
+   * (`resolveRecorded`).
    */
   record?: SeriesRecord;
 }
@@ -57,7 +58,7 @@ export class SeriesRecord {
 /**
  * A series the process does not know yet, met by a lane: admits it (throws BAIL when it is at a
  * cardinality limit: the general path reports that) and, the first time in the request, adds its
- * row to `newSeries`. Returns its id text. Shared by the in-place lane and `resolveRecorded`, so
+ * row to `newSeries`. Shared by the in-place lane and `resolveRecorded`, so
  * both admit in the same order and build the same rows.
  */
 class NewSeriesRows {
@@ -66,12 +67,12 @@ class NewSeriesRows {
 
   constructor(readonly opts: ResolveOptions) {}
 
-  add(buf: Buffer, name: string, hi: number, lo: number, offsets: ArrayLike<number>, base: number, dims: number): string {
+  add(buf: Buffer, name: string, hi: number, lo: number, offsets: ArrayLike<number>, base: number, dims: number): void {
     const cardinality = this.opts.cardinality;
     const admission = cardinality === undefined ? Admission.Existing : cardinality.admit(name, hi, lo);
     if (admission >= Admission.SeriesLimit) throw BAIL; // refused or folded
     const id = idText(hi, lo);
-    if (this.#pending?.has(id)) return id;
+    if (this.#pending?.has(id)) return;
     (this.#pending ??= new Set()).add(id);
     // fromEntries defines own properties, so even a key named __proto__ stays data.
     const entries: [string, string][] = [];
@@ -82,7 +83,6 @@ class NewSeriesRows {
     const dimensions: Record<string, string> = Object.fromEntries(entries);
     this.rows.push({ seriesId: id, tenant: this.opts.tenant, metric: name, dimensions });
     if (admission === Admission.New) cardinality!.inspect(name, dimensions);
-    return id;
   }
 }
 
@@ -136,8 +136,6 @@ export function resolveRecorded(r: RecordedBatch, opts: ResolveOptions): WriteBa
 /** Thrown to abandon a lane. One preallocated instance: throwing it captures no new stack. */
 export const BAIL = new Error('fast write lane: take the general path');
 
-const TAB = 0x09;
-const NEWLINE = 0x0a;
 const MINUS = 0x2d;
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
@@ -216,13 +214,11 @@ export function orderDimensions(buf: Uint8Array, offsets: readonly number[], dim
 
 /**
  * One request's batch under construction: series ids from byte ranges (cache, then cardinality
- * admission) and TabSeparated sample rows `metric_id, series_id, timestamp, value` written into
- * the scratch buffer.
+ * admission) and sample rows written into the (reusable) sample block writer.
  */
 export class LaneBatch {
-  /** The current series' metric name and id text (set by `series`). */
+  /** The current series' metric name (set by `series`). */
   name = '';
-  id = '';
   readonly #o: FastBatchOptions;
   readonly #hasher = new SeriesHasher();
   /** Key bytes: tenant \0 name (\0 key \0 value)*. */
@@ -231,11 +227,12 @@ export class LaneBatch {
   readonly #fresh: NewSeriesRows;
   readonly #spans = new Map<string, TimeSpan>();
   #span: TimeSpan | undefined;
-  readonly #prefixes = new Map<string, string>();
-  #prefix = '';
-  readonly #scratch: { buf: Buffer };
-  #out: Buffer;
-  #pos = 0;
+  readonly #metricIds = new Map<string, [number, number]>();
+  #metricHi = 0;
+  #metricLo = 0;
+  #seriesHi = 0;
+  #seriesLo = 0;
+  readonly #rows: SampleBlockWriter;
   points = 0;
 
   constructor(opts: FastBatchOptions) {
@@ -250,13 +247,13 @@ export class LaneBatch {
     }
     this.#key[tenant.length] = 0;
     this.#fresh = new NewSeriesRows(opts);
-    this.#scratch = opts.scratch ?? { buf: Buffer.allocUnsafe(0) };
-    this.#out = this.#scratch.buf;
+    this.#rows = opts.rows ?? new SampleBlockWriter();
+    this.#rows.reset(); // rows left by a lane that bailed
   }
 
   /**
    * Makes (name, dimensions) the current series: name [nameStart, nameEnd) already validated,
-   * dimensions checked and ordered by `orderDimensions`. Sets `name` and `id`.
+   * dimensions checked and ordered by `orderDimensions`. Sets `name`.
    */
   series(buf: Buffer, nameStart: number, nameEnd: number, offsets: readonly number[], order: readonly number[], dims: number): void {
     const name = this.name;
@@ -278,94 +275,34 @@ export class LaneBatch {
     hasher.bytes(key, 0, kl);
     hasher.finish();
     const { hi, lo } = hasher;
-    const { cache, record } = this.#o;
-    const id = cache.get(hi, lo);
-    if (record !== undefined) {
-      // A lane worker: the main thread resolves the series; the cache only saves the id's text.
-      record.push(hi, lo, nameStart, nameEnd, offsets, dims);
-      if (id !== undefined) this.id = id;
-      else cache.remember(hi, lo, (this.id = idText(hi, lo)));
-      return;
-    }
-    if (id !== undefined) {
-      this.id = id;
-      return;
-    }
-    this.id = this.#fresh.add(buf, this.name, hi, lo, offsets, 0, dims);
+    this.#seriesHi = hi;
+    this.#seriesLo = lo;
+    const record = this.#o.record;
+    // A lane worker records the series: the main thread resolves it.
+    if (record !== undefined) record.push(hi, lo, nameStart, nameEnd, offsets, dims);
+    else if (this.#o.cache.get(hi, lo) === undefined) this.#fresh.add(buf, this.name, hi, lo, offsets, 0, dims);
   }
 
   #setName(name: string): void {
     this.name = name;
-    let prefix = this.#prefixes.get(name);
-    if (prefix === undefined) this.#prefixes.set(name, (prefix = metricIdOf(this.#o.tenant, name) + '\t'));
-    this.#prefix = prefix;
+    let words = this.#metricIds.get(name);
+    if (words === undefined) this.#metricIds.set(name, (words = metricIdWords(this.#o.tenant, name)));
+    this.#metricHi = words[0];
+    this.#metricLo = words[1];
     this.#span = this.#spans.get(name);
   }
 
-  /** Starts a row of the current series: ensures `room` more bytes, writes `metric_id \t series_id \t`. */
-  #head(room: number): number {
-    const prefix = this.#prefix;
-    const id = this.id;
-    let pos = this.#pos;
-    // prefix (≤ 21) + id (≤ 20) + two tabs and a newline, plus the caller's room.
-    const need = 44 + room;
-    if (pos + need > this.#out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.#out.length * 2, 1 << 16, pos + need));
-      this.#out.copy(grown, 0, 0, pos);
-      this.#out = this.#scratch.buf = grown;
-    }
-    const out = this.#out;
-    // Digits and a tab: short ASCII, cheaper to copy by hand than through Buffer#write.
-    for (let c = 0; c < prefix.length; c++) out[pos++] = prefix.charCodeAt(c);
-    for (let c = 0; c < id.length; c++) out[pos++] = id.charCodeAt(c);
-    out[pos++] = TAB;
-    return pos;
-  }
-
-  /** A row whose timestamp and value are number literals copied as written (JSON number syntax is engine number syntax). */
-  rowLiterals(buf: Uint8Array, tsStart: number, tsEnd: number, valStart: number, valEnd: number, ts: number): void {
-    let pos = this.#head(tsEnd - tsStart + (valEnd - valStart));
-    const out = this.#out;
-    for (let p = tsStart; p < tsEnd; p++) out[pos++] = buf[p]!;
-    out[pos++] = TAB;
-    for (let p = valStart; p < valEnd; p++) out[pos++] = buf[p]!;
-    out[pos++] = NEWLINE;
-    this.#pos = pos;
-    this.#counted(ts);
-  }
-
   /**
-   * A row of an integer timestamp and a finite value. The value's text is what `String(value)`
-   * writes for integers and for decimals of up to 6 fractional digits (found arithmetically, no
-   * string), else `String(value)` itself; either way the engine parses it back to the same double.
+   * A row whose value is the number literal [valStart, valEnd) of JSON number syntax (no exponent):
+   * read as `JSON.parse` reads it.
    */
-  rowNumbers(ts: number, value: number): void {
-    let text: string | null = null;
-    let scaled = value;
-    let decimals = 0;
-    if (!Number.isSafeInteger(value)) {
-      // The fewest decimals d ≤ 6 with round(v·10^d) / 10^d === v: that quotient is the double
-      // nearest the decimal round(v·10^d)·10^-d, so the text of that decimal reads back as v.
-      for (decimals = 1; decimals <= 6; decimals++) {
-        const p = POW10[decimals]!;
-        scaled = Math.round(value * p);
-        if (scaled / p === value && Number.isSafeInteger(scaled)) break;
-      }
-      if (decimals > 6) text = String(value);
-    }
-    let pos = this.#head(17 + (text === null ? 19 : text.length));
-    const out = this.#out;
-    pos = writeInteger(out, pos, ts);
-    out[pos++] = TAB;
-    if (text !== null) for (let c = 0; c < text.length; c++) out[pos++] = text.charCodeAt(c);
-    else if (decimals === 0) pos = writeInteger(out, pos, value);
-    else pos = writeDecimal(out, pos, scaled, decimals);
-    out[pos++] = NEWLINE;
-    this.#pos = pos;
-    this.#counted(ts);
+  rowLiteral(buf: Uint8Array, valStart: number, valEnd: number, ts: number): void {
+    this.row(ts, decimalLiteral(buf, valStart, valEnd));
   }
 
-  #counted(ts: number): void {
+  /** A row of an integer timestamp and a finite value. */
+  row(ts: number, value: number): void {
+    this.#rows.add(this.#metricHi, this.#metricLo, this.#seriesHi, this.#seriesLo, ts, value);
     this.points++;
     const span = this.#span;
     if (span === undefined) this.#spans.set(this.name, (this.#span = { earliest: ts, latest: ts }));
@@ -374,58 +311,44 @@ export class LaneBatch {
   }
 
   finish(): WriteBatch {
-    return { tenant: this.#o.tenant, points: this.points, samples: Buffer.from(this.#out.subarray(0, this.#pos)), newSeries: this.#fresh.rows, spans: this.#spans };
+    return { tenant: this.#o.tenant, points: this.points, samples: this.#rows.finish(), newSeries: this.#fresh.rows, spans: this.#spans };
   }
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * The double nearest a JSON number literal without exponent (`-?digits(.digits)?`). Up to 15
+ * significant digits and 22 decimals, digits / 10^decimals is exact over exact operands and so
+ * correctly rounded (Clinger's fast path); anything longer goes through `Number` on its text.
+ */
+export function decimalLiteral(buf: Uint8Array, start: number, end: number): number {
+  let p = start;
+  const negative = buf[p] === MINUS;
+  if (negative) p++;
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (; p < end; p++) {
+    const c = buf[p]!;
+    if (c === 0x2e) {
+      decimals = 0;
+      continue;
+    }
+    if (mantissa !== 0 || c !== 0x30) digits++;
+    mantissa = mantissa * 10 + (c - 0x30);
+    if (decimals >= 0) decimals++;
+  }
+  if (digits > 15 || decimals > 22) {
+    let text = '';
+    for (let i = start; i < end; i++) text += String.fromCharCode(buf[i]!);
+    return Number(text);
+  }
+  const v = decimals > 0 ? mantissa / POW10[decimals]! : mantissa;
+  return negative ? -v : v;
 }
 
 function sameAscii(buf: Uint8Array, start: number, s: string): boolean {
   for (let i = 0; i < s.length; i++) if (buf[start + i] !== s.charCodeAt(i)) return false;
   return true;
-}
-
-const POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
-
-/** Writes a safe integer's decimal digits (−0 as "0", as String() does); returns the new position. */
-function writeInteger(out: Buffer, pos: number, n: number): number {
-  if (n < 0) {
-    out[pos++] = MINUS;
-    n = -n;
-  }
-  if (n < 100_000_000) return writeSmall(out, pos, n);
-  // Above 10^8: the high part, then the low 8 digits zero-padded (small-integer arithmetic only).
-  const hi = Math.floor(n / 100_000_000);
-  pos = hi < 100_000_000 ? writeSmall(out, pos, hi) : writeInteger(out, pos, hi);
-  return writePadded(out, pos, n - hi * 100_000_000, 8);
-}
-
-/** n in [0, 10^8): its digits. */
-function writeSmall(out: Buffer, pos: number, n: number): number {
-  let digits = 1;
-  for (let m = n; m >= 10; m = (m / 10) | 0) digits++;
-  return writePadded(out, pos, n, digits);
-}
-
-/** n in [0, 10^8) as exactly `width` digits, zero-padded. */
-function writePadded(out: Buffer, pos: number, n: number, width: number): number {
-  for (let p = pos + width - 1; p >= pos; p--) {
-    const q = (n / 10) | 0;
-    out[p] = 0x30 + (n - q * 10);
-    n = q;
-  }
-  return pos + width;
-}
-
-/** `scaled`·10^-decimals as a decimal: sign, integer part, point, exactly `decimals` digits. */
-function writeDecimal(out: Buffer, pos: number, scaled: number, decimals: number): number {
-  if (scaled < 0) {
-    out[pos++] = MINUS;
-    scaled = -scaled;
-  }
-  const p = POW10[decimals]!;
-  const whole = Math.floor(scaled / p);
-  pos = writeInteger(out, pos, whole);
-  out[pos++] = 0x2e;
-  // The fewest decimals were chosen, so the fraction's last digit is not 0 (else one fewer would
-  // have read back too) and the fraction is not 0 (else the value is an integer).
-  return writePadded(out, pos, scaled - whole * p, decimals);
 }

@@ -4,6 +4,7 @@ import { Acceptor } from './acceptor.js';
 import { CardinalityGuard, IdSet, OVERFLOW_VALUE, foldDimensions, type CardinalityLimits, type CardinalityWarning } from './cardinality.js';
 import { keyPattern, valuePattern } from './patterns.js';
 import { resolveWriteBody } from './resolve.js';
+import { decodeSampleBlocks } from './sample-block.js';
 import { SeriesCache } from './series-cache.js';
 import { canonicalSeriesKey, seriesIdOf } from './series-id.js';
 import { DEFAULT_VALIDATION_LIMITS } from './validate.js';
@@ -100,8 +101,8 @@ describe('overflow', () => {
     expect(r.errors).toEqual([]);
     expect(r.batch.points).toBe(20);
     const folded = seriesIdOf(canonicalSeriesKey('t', 'm', { region: 'eu', user: OVERFLOW_VALUE }));
-    const rows = r.batch.samples.toString('latin1').trim().split('\n');
-    expect(rows.filter((row) => row.split('\t')[1] === folded)).toHaveLength(15);
+    const rows = decodeSampleBlocks(r.batch.samples);
+    expect(rows.filter((row) => row.seriesId === folded)).toHaveLength(15);
     expect(r.batch.newSeries.map((s) => s.dimensions.user)).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', OVERFLOW_VALUE]);
     expect(r.session.warnings.map((w) => w.code)).toContain('SERIES_OVERFLOW');
     expect(guard.usage('t', 1).top_metrics[0]).toMatchObject({ series: 6, overflow: true, overflow_points: 15, status: 'limited' });

@@ -2,21 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { batches, prng } from '../../bench/workload.js';
 import { fastResolve } from './fast-batch.js';
 import { resolveWriteBody } from './resolve.js';
+import { decodeSampleBlocks } from './sample-block.js';
 import { SeriesCache } from './series-cache.js';
 import type { WriteBatch } from './types.js';
 import { DEFAULT_VALIDATION_LIMITS as limits } from './validate.js';
 
 const now = 1_800_000_000_000;
-// A deliberately tiny scratch buffer, so the growth path is exercised.
-const opts = () => ({ tenant: 'default', limits, maxBatchSize: 50, now, cache: new SeriesCache(1000), scratch: { buf: Buffer.alloc(16) } });
+const opts = () => ({ tenant: 'default', limits, maxBatchSize: 50, now, cache: new SeriesCache(1000) });
 
-/** Samples as numbers, so `145.50` and `145.5` compare equal (they store the same float). */
-function rows(b: WriteBatch): [string, string, string, number][] {
-  return b.samples.toString('latin1').split('\n').filter(Boolean).map((l) => {
-    const [m, s, t, v] = l.split('\t');
-    return [m!, s!, t!, Number(v)];
-  });
-}
+const rows = (b: WriteBatch) => decodeSampleBlocks(b.samples);
 
 /** The general path's answer, or null when it would not give a clean, fully valid batch. */
 function general(text: string): WriteBatch | null {
@@ -41,6 +35,7 @@ function expectSame(text: string): WriteBatch | null {
   expect(slow, `fast lane accepted what the general path rejects: ${text.slice(0, 200)}`).not.toBeNull();
   expect(fast.points).toBe(slow!.points);
   expect(rows(fast)).toEqual(rows(slow!));
+  expect(fast.samples.equals(slow!.samples)).toBe(true);
   expect(fast.newSeries).toEqual(slow!.newSeries);
   expect(fast.spans).toEqual(slow!.spans);
   return fast;

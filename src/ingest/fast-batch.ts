@@ -9,7 +9,7 @@ export type { FastBatchOptions } from './byte-lane.js';
  * It handles the common shape — `{"metrics":[{"name","timestamp","value","dimensions"}…]}` with
  * printable-ASCII strings without escapes, every point valid — without building the body string
  * or any per-point object: it validates while scanning, hashes the series from the bytes, and
- * copies the timestamp and value literals into the TSV rows. Anything else (escapes, non-ASCII,
+ * reads the timestamp and value literals straight into the sample block. Anything else (escapes, non-ASCII,
  * unknown or repeated keys, nulls, an invalid point, a syntax error) returns `null`, and the caller
  * takes the general path (`JSON.parse` + `resolveWriteBody`), which gives the exact per-point
  * errors. The two paths must produce identical batches: `fast-batch.test.ts` checks that.
@@ -200,18 +200,11 @@ function scan(buf: Buffer, opts: FastBatchOptions): WriteBatch {
       if (ts < now - limits.maxPastMs || ts > now + limits.maxFutureMs) throw BAIL;
       // Without an exponent a literal of ≤ 300 digits is finite.
       if (valEnd - valStart > 300) throw BAIL;
-      // Negative zero: the general path writes String(-0) = "0"; leave it that exact behaviour.
-      if (buf[valStart] === MINUS) {
-        let zero = true;
-        for (let p = valStart + 1; p < valEnd && zero; p++) if (buf[p] !== 0x30 && buf[p] !== 0x2e) zero = false;
-        if (zero) throw BAIL;
-      }
       // A repeated dimension key is JSON.parse's last-wins: general path (orderDimensions bails).
       orderDimensions(buf, dimOffsets, dims, limits, order);
       lane.series(buf, nameStart, nameEnd, dimOffsets, order, dims);
-      // The timestamp and value literals are copied as written: the engine parses them to the
-      // values JSON.parse would.
-      lane.rowLiterals(buf, tsStart, tsEnd, valStart, valEnd, ts);
+      // The value literal is read to the double JSON.parse would give.
+      lane.rowLiteral(buf, valStart, valEnd, ts);
 
       i = nextItem(buf, i, n, RBRACKET);
       if (i < 0) break;

@@ -7,18 +7,15 @@ import { CardinalityGuard } from './cardinality.js';
 import { fastRemoteWrite } from './fast-remote-write.js';
 import { decodeWriteRequest } from './remote-write.js';
 import { resolveSeries } from './resolve.js';
+import { decodeSampleBlocks } from './sample-block.js';
 import { SeriesCache } from './series-cache.js';
 import type { WriteBatch } from './types.js';
 import { DEFAULT_VALIDATION_LIMITS as limits } from './validate.js';
 
 const now = 1_800_000_000_000;
-// A deliberately tiny scratch buffer, so the growth path is exercised.
-const opts = () => ({ tenant: 'default', limits, maxBatchSize: 50, now, cache: new SeriesCache(1000), scratch: { buf: Buffer.alloc(16) } });
+const opts = () => ({ tenant: 'default', limits, maxBatchSize: 50, now, cache: new SeriesCache(1000) });
 
-/** Rows with the value as a number: the engine stores the same float for "145.5" and "145.50". */
-function rows(b: WriteBatch): [string, string, string, string][] {
-  return b.samples.toString('latin1').split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string, string, string]);
-}
+const rows = (b: WriteBatch) => decodeSampleBlocks(b.samples);
 
 /** The general path's batch and stale count, or null when it would not give a clean, fully valid batch. */
 function general(body: Buffer): { batch: WriteBatch; stale: number } | null {
@@ -31,11 +28,10 @@ function general(body: Buffer): { batch: WriteBatch; stale: number } | null {
   }
 }
 
-/** The lane as a lane worker runs it (series recorded, an id-text memo for a cache), finished by `resolveRecorded` on `cache`. */
+/** The lane as a lane worker runs it (series recorded, no cache), finished by `resolveRecorded` on `cache`. */
 function recorded(body: Buffer, cache: SeriesCache, cardinality?: ReturnType<CardinalityGuard['session']>): WriteBatch | null {
   const record = new SeriesRecord();
-  const memo = new SeriesCache(1000);
-  const fast = fastRemoteWrite(body, { ...opts(), cache: memo, record });
+  const fast = fastRemoteWrite(body, { ...opts(), cache: new SeriesCache(1), record });
   if (fast === null) return null;
   expect(fast.batch.newSeries).toEqual([]); // a worker resolves nothing
   const { samples, points, spans } = fast.batch;
@@ -53,6 +49,7 @@ function expectSame(body: Buffer): WriteBatch | null {
   expect(fast.batch.points).toBe(slow!.batch.points);
   // Text equality, not just numeric: the rows are the stored form.
   expect(rows(fast.batch)).toEqual(rows(slow!.batch));
+  expect(fast.batch.samples.equals(slow!.batch.samples)).toBe(true);
   expect(fast.batch.newSeries).toEqual(slow!.batch.newSeries);
   expect(fast.batch.spans).toEqual(slow!.batch.spans);
   expect(fast.stale).toBe(slow!.stale);

@@ -189,7 +189,7 @@ function scan(buf: Buffer, opts: FastBatchOptions): FastRemoteWrite {
       const ts = timestamps[k]!;
       const value = values[k]!;
       if (!Number.isFinite(value) || ts < minTs || ts > maxTs) throw BAIL;
-      lane.rowNumbers(ts, value);
+      lane.row(ts, value);
     }
   }
   return { batch: lane.finish(), stale };

@@ -17,7 +17,7 @@ import { DEFAULT_VALIDATION_LIMITS as limits } from './validate.js';
  */
 const now = 1_800_000_000_000;
 const events: string[] = [];
-const pool = new LanePool({ size: 2, limits, maxBatchSize: 10_000, memoSize: 1000, onEvent: (level, info, msg) => events.push(`${level}: ${msg} ${JSON.stringify(info)}`) });
+const pool = new LanePool({ size: 2, limits, maxBatchSize: 10_000, onEvent: (level, info, msg) => events.push(`${level}: ${msg} ${JSON.stringify(info)}`) });
 afterAll(() => pool.close());
 
 function acceptor(lanes?: LanePool, maxSeriesPerMetric = 150) {

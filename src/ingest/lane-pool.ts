@@ -20,8 +20,6 @@ import type { ValidationLimits } from './types.js';
 export interface LaneWorkerData {
   limits: ValidationLimits;
   maxBatchSize: number;
-  /** Entries of each worker's id-text memo. */
-  memoSize: number;
 }
 
 export interface LaneRequest {
@@ -140,7 +138,7 @@ export class LanePool {
   }
 
   #start(slot: Slot): void {
-    const data: LaneWorkerData = { limits: this.#o.limits, maxBatchSize: this.#o.maxBatchSize, memoSize: this.#o.memoSize };
+    const data: LaneWorkerData = { limits: this.#o.limits, maxBatchSize: this.#o.maxBatchSize };
     const worker = new Worker(this.#script!, { workerData: data });
     slot.worker = worker;
     slot.startedAt = performance.now();

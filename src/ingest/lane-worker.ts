@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SeriesRecord } from './byte-lane.js';
+import { SampleBlockWriter } from './sample-block.js';
 import { fastRemoteWrite } from './fast-remote-write.js';
 import type { LaneReply, LaneRequest, LaneWorkerData } from './lane-pool.js';
 import { SeriesCache } from './series-cache.js';
@@ -11,11 +12,12 @@ import { SnappyBlockError, uncompressBlock } from './snappy-block.js';
  * thread, which owns the series cache and the cardinality counts. Holds no state that matters:
  * the id-text memo only saves formatting work.
  */
-const { limits, maxBatchSize, memoSize } = workerData as LaneWorkerData;
+const { limits, maxBatchSize } = workerData as LaneWorkerData;
 const port = parentPort!;
-const memo = new SeriesCache(memoSize);
+/** Never consulted: a recording lane leaves every series to the main thread. */
+const noCache = new SeriesCache(1);
 const record = new SeriesRecord();
-const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
+const rows = new SampleBlockWriter();
 
 /** An exact-size copy whose memory can be transferred (a Buffer may sit in a shared pool). */
 function own(b: Uint8Array): Uint8Array {
@@ -31,7 +33,7 @@ port.on('message', (m: LaneRequest) => {
   try {
     const raw = uncompressBlock(m.body, m.maxDecodedBytes);
     record.length = 0;
-    const fast = fastRemoteWrite(raw, { tenant: m.tenant, limits, maxBatchSize, now: m.now, cache: memo, scratch, record });
+    const fast = fastRemoteWrite(raw, { tenant: m.tenant, limits, maxBatchSize, now: m.now, cache: noCache, rows, record });
     const bytes = own(raw);
     transfer.push(bytes.buffer as ArrayBuffer);
     if (fast === null) {

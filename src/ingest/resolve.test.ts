@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LuminateError } from '../errors.js';
 import { resolveWriteBody } from './resolve.js';
+import { decodeSampleBlocks } from './sample-block.js';
 import { SeriesCache } from './series-cache.js';
 import { canonicalSeriesKey, metricIdOf, seriesIdOf } from './series-id.js';
 import { DEFAULT_VALIDATION_LIMITS } from './validate.js';
@@ -24,11 +25,10 @@ describe('resolveWriteBody', () => {
     const id = seriesIdOf(canonicalSeriesKey('default', 'm', { a: '1', b: '2' }));
     expect(errors).toEqual([{ index: 2, metric: 'bad-name', code: 'INVALID_METRIC_NAME', error: expect.stringMatching(/pattern/) as string }]);
     expect(batch.points).toBe(3);
-    expect(batch.samples.toString('latin1').split('\n')).toEqual([
-      `${metricIdOf('default', 'm')}\t${id}\t${now}\t1.5`,
-      `${metricIdOf('default', 'm')}\t${id}\t${now + 1}\t2`,
-      `${metricIdOf('default', 'n')}\t${seriesIdOf('default\u0000n')}\t${now - 5}\t-3e-7`,
-      '',
+    expect(decodeSampleBlocks(batch.samples)).toEqual([
+      { metricId: metricIdOf('default', 'm'), seriesId: id, ts: now, value: 1.5 },
+      { metricId: metricIdOf('default', 'm'), seriesId: id, ts: now + 1, value: 2 },
+      { metricId: metricIdOf('default', 'n'), seriesId: seriesIdOf('default\u0000n'), ts: now - 5, value: -3e-7 },
     ]);
     expect(batch.newSeries.map((s) => s.metric)).toEqual(['m', 'n']);
     expect(batch.spans).toEqual(new Map([['m', { earliest: now, latest: now + 1 }], ['n', { earliest: now - 5, latest: now - 5 }]]));

@@ -1,7 +1,8 @@
 import { Admission, Ceiling, foldDimensions, type CardinalitySession } from './cardinality.js';
 import { ingestErrors } from './errors.js';
 import { SeriesHasher, idText } from './series-hasher.js';
-import { metricIdOf } from './series-id.js';
+import { SampleBlockWriter } from './sample-block.js';
+import { metricIdWords } from './series-id.js';
 import type { SeriesCache } from './series-cache.js';
 import type { NewSeries, PointError, TimeSpan, ValidationLimits, WriteBatch } from './types.js';
 import { checkDimensions, checkName, checkTimestamp, checkValue, validatePoint } from './validate.js';
@@ -31,7 +32,7 @@ interface RawItem {
 
 /**
  * The acceptor's hot path: a parsed write body → validated points resolved to series ids and
- * formatted as TabSeparated sample rows, plus the series this process has not stored yet.
+ * written as a sample block, plus the series this process has not stored yet.
  * Invalid items are reported by index and skipped; the batch-level shape errors throw.
  */
 export function resolveWriteBody(body: unknown, opts: ResolveOptions): Resolved {
@@ -60,6 +61,15 @@ export class SeriesResolver {
   readonly #hasher = new SeriesHasher();
   readonly #keys: string[] = [];
   #pending: Set<string> | undefined;
+
+  /** The 64-bit words of the id `resolve` returned last. */
+  get hi(): number {
+    return this.#hasher.hi;
+  }
+
+  get lo(): number {
+    return this.#hasher.lo;
+  }
 
   constructor(tenant: string, cache: SeriesCache, cardinality: CardinalitySession | undefined) {
     this.#tenant = tenant;
@@ -121,10 +131,9 @@ function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved
   const errors: PointError[] = [];
   const spans = new Map<string, TimeSpan>();
   const resolver = new SeriesResolver(tenant, cache, cardinality);
-  let samples = '';
-  let points = 0;
-  // Few metrics per batch: their ids (and the row prefix) are computed once each.
-  const metricPrefix = new Map<string, string>();
+  const rows = new SampleBlockWriter();
+  // Few metrics per batch: their ids are computed once each.
+  const metricIds = new Map<string, [number, number]>();
 
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -140,16 +149,16 @@ function resolveItems(items: readonly unknown[], opts: ResolveOptions): Resolved
       errors.push({ index: i, metric: p.name, code: 'CARDINALITY_EXCEEDED', error: cardinalityMessage(id, p.name, cardinality!) });
       continue;
     }
-    let prefix = metricPrefix.get(p.name);
-    if (prefix === undefined) metricPrefix.set(p.name, (prefix = metricIdOf(tenant, p.name) + '\t'));
-    samples += prefix + id + '\t' + p.timestamp + '\t' + p.value + '\n';
-    points++;
+    let metricId = metricIds.get(p.name);
+    if (metricId === undefined) metricIds.set(p.name, (metricId = metricIdWords(tenant, p.name)));
+    rows.add(metricId[0], metricId[1], resolver.hi, resolver.lo, p.timestamp, p.value);
     const span = spans.get(p.name);
     if (span === undefined) spans.set(p.name, { earliest: p.timestamp, latest: p.timestamp });
     else if (p.timestamp > span.latest) span.latest = p.timestamp;
     else if (p.timestamp < span.earliest) span.earliest = p.timestamp;
   }
-  return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries: resolver.newSeries, spans }, errors };
+  const points = rows.rows;
+  return { batch: { tenant, points, samples: rows.finish(), newSeries: resolver.newSeries, spans }, errors };
 }
 
 /** Many samples of one series, as protocols that group by series send them (remote write). */
@@ -162,7 +171,7 @@ export interface SeriesSamples {
 
 /**
  * The series-oriented write path: each series is validated, hashed and limited once, then each
- * of its samples is checked (timestamp, value) and formatted. Errors carry the sample's ordinal
+ * of its samples is checked (timestamp, value) and written. Errors carry the sample's ordinal
  * over the whole request as `index`.
  */
 export function resolveSeries(list: readonly SeriesSamples[], opts: ResolveOptions): Resolved {
@@ -170,9 +179,8 @@ export function resolveSeries(list: readonly SeriesSamples[], opts: ResolveOptio
   const errors: PointError[] = [];
   const spans = new Map<string, TimeSpan>();
   const resolver = new SeriesResolver(tenant, cache, cardinality);
-  const metricPrefix = new Map<string, string>();
-  let samples = '';
-  let points = 0;
+  const metricIds = new Map<string, [number, number]>();
+  const rows = new SampleBlockWriter();
   let ordinal = 0;
   for (const s of list) {
     const n = s.timestamps.length;
@@ -185,9 +193,10 @@ export function resolveSeries(list: readonly SeriesSamples[], opts: ResolveOptio
       ordinal += n;
       continue;
     }
-    let metricId = metricPrefix.get(s.name);
-    if (metricId === undefined) metricPrefix.set(s.name, (metricId = metricIdOf(tenant, s.name)));
-    const prefix = metricId + '\t' + id + '\t';
+    let metricId = metricIds.get(s.name);
+    if (metricId === undefined) metricIds.set(s.name, (metricId = metricIdWords(tenant, s.name)));
+    const [metricHi, metricLo] = metricId;
+    const { hi, lo } = resolver;
     let span = spans.get(s.name);
     for (let k = 0; k < n; k++, ordinal++) {
       const ts = s.timestamps[k]!;
@@ -197,14 +206,14 @@ export function resolveSeries(list: readonly SeriesSamples[], opts: ResolveOptio
         errors.push({ index: ordinal, metric: s.name, code: v.code, error: v.message });
         continue;
       }
-      samples += prefix + ts + '\t' + value + '\n';
-      points++;
+      rows.add(metricHi, metricLo, hi, lo, ts, value);
       if (span === undefined) spans.set(s.name, (span = { earliest: ts, latest: ts }));
       else if (ts > span.latest) span.latest = ts;
       else if (ts < span.earliest) span.earliest = ts;
     }
   }
-  return { batch: { tenant, points, samples: Buffer.from(samples, 'latin1'), newSeries: resolver.newSeries, spans }, errors };
+  const points = rows.rows;
+  return { batch: { tenant, points, samples: rows.finish(), newSeries: resolver.newSeries, spans }, errors };
 }
 
 function cardinalityMessage(admission: Admission, metric: string, cardinality: CardinalitySession): string {

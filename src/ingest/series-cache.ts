@@ -84,11 +84,6 @@ export class SeriesCache {
     }
   }
 
-  /** Records one series by its hash words; a lane worker uses a cache only as a memo of id texts. */
-  remember(hi: number, lo: number, text: string): void {
-    this.#add(hi, lo, text);
-  }
-
   get size(): number {
     return this.#current.size + (this.#previous?.size ?? 0);
   }

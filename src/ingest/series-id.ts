@@ -45,3 +45,8 @@ export function seriesIdOf(key: string): string {
 export function metricIdOf(tenant: string, metric: string): string {
   return seriesIdOf('\u0001' + tenant + '\u0000' + metric);
 }
+
+/** `metricIdOf` as its [hi, lo] 32-bit words (the form sample blocks store). */
+export function metricIdWords(tenant: string, metric: string): [hi: number, lo: number] {
+  return murmur3x86_128('\u0001' + tenant + '\u0000' + metric);
+}

@@ -46,8 +46,8 @@ export interface TimeSpan {
 
 /**
  * What the acceptor hands to the write queue: points already validated and resolved to series ids.
- * `samples` holds TabSeparated rows `metric_id, series_id, timestamp_ms, value` — the
- * pre-formatted form the engine inserts several times faster than JS objects.
+ * `samples` holds the points as one block of the engine's Native format (columns `metric_id,
+ * series_id, ts, value`, sample-block.ts) — the form the engine inserts fastest.
  */
 export interface WriteBatch {
   tenant: string;

@@ -1,5 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 
 /** Where the engine is: embedded (chdb, one data directory per process) or a ClickHouse server. */
@@ -15,6 +17,17 @@ export interface RawInsert {
   settings?: Record<string, string>;
 }
 
+/** Blocks of the engine's Native format, inserted as one statement (one part). */
+export interface BlockInsert {
+  table: string;
+  columns: readonly string[];
+  /** The blocks' column names and types, as a table function's structure argument. */
+  structure: string;
+  blocks: readonly Buffer[];
+  /** Setting names must be identifiers; values are quoted. */
+  settings?: Record<string, string>;
+}
+
 /**
  * The one storage seam (DESIGN decision 1): the same `@clickhouse/client` API over the embedded
  * engine or a server — same SQL, same errors. `rawInsert` is chdb's zero-copy path for the same
@@ -25,6 +38,12 @@ export interface RawInsert {
 export interface Engine {
   client: ClickHouseClient;
   rawInsert?: (insert: RawInsert) => Promise<void>;
+  /**
+   * Embedded: inserts Native blocks. chdb takes inline insert data as text only (it ends the data
+   * at the first blank line, which binary data may hold), so the blocks go through a spool file on
+   * a memory-backed file system and `INSERT … SELECT FROM file()`; the file lives for one statement.
+   */
+  insertBlocks?: (insert: BlockInsert) => Promise<void>;
   /** Releases what the engine holds besides the client (called after the client closes). */
   release?: () => void;
 }
@@ -58,6 +77,26 @@ export async function createEngine(target: EngineTarget): Promise<Engine> {
 }
 
 /** The engine refused the data directory (chdb's connection error, or the lock message), anywhere in the cause chain. */
+/**
+ * A private directory for insert spool files: in /dev/shm (memory) where there is one, else the
+ * system's temporary directory.
+ */
+function spoolDir(): string {
+  let base = tmpdir();
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    base = '/dev/shm';
+  } catch {
+    // no memory-backed file system: the temporary directory's page cache does the same job
+  }
+  return mkdtempSync(join(base, 'luminate-insert-'));
+}
+
+/** Text for inside a single-quoted engine string literal. */
+function quoted(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+}
+
 function isLockError(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (/Cannot lock file|Another server instance|Failed to create connection for path/.test(e.message)) return true;
@@ -85,12 +124,34 @@ async function openEngine(target: EngineTarget): Promise<Engine> {
     // chdb implements the Connection contract of @clickhouse/client-common; the client bundles its
     // own copy of those types, so the compiler sees two nominally different declarations.
     const client = createClient({ connection: chdb as unknown as ClickHouseClientConfigOptions['connection'] });
+    const spool = spoolDir();
+    let spooled = 0;
     return {
       client,
       rawInsert: async (insert) => {
         await ext.rawInsert(insert);
       },
-      ...(boot ? { release: () => boot.close() } : {}),
+      insertBlocks: async ({ table, columns, structure, blocks, settings }) => {
+        const file = join(spool, `${++spooled}.native`);
+        const fh = await open(file, 'w', 0o600);
+        try {
+          await fh.writev(blocks as Buffer[]);
+        } finally {
+          await fh.close();
+        }
+        const set = Object.entries(settings ?? {}).map(([k, v]) => `${k} = '${quoted(v)}'`);
+        try {
+          await client.command({
+            query: `INSERT INTO ${table} (${columns.join(', ')})${set.length > 0 ? ` SETTINGS ${set.join(', ')}` : ''} SELECT * FROM file('${quoted(file)}', 'Native', '${quoted(structure)}')`,
+          });
+        } finally {
+          await unlink(file).catch(() => undefined);
+        }
+      },
+      release: () => {
+        boot?.close();
+        rmSync(spool, { recursive: true, force: true });
+      },
     };
   }
   const client = createClient({

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import type { NewSeries } from '../ingest/index.js';
+import { SAMPLE_COLUMNS, SAMPLE_STRUCTURE } from '../ingest/sample-block.js';
 import { storageErrors } from './errors.js';
 import type { Engine } from './client.js';
 import { MIGRATIONS } from './schema.js';
@@ -68,12 +70,14 @@ export class Store {
   readonly db: string;
   readonly backend: 'embedded' | 'clickhouse';
   readonly #rawInsert: Engine['rawInsert'];
+  readonly #insertBlocks: Engine['insertBlocks'];
   readonly #release: Engine['release'];
 
   constructor(opts: StoreOptions) {
     if (!DATABASE_PATTERN.test(opts.database)) throw new Error(`invalid database name ${opts.database}`);
     this.client = opts.engine.client;
     this.#rawInsert = opts.engine.rawInsert;
+    this.#insertBlocks = opts.engine.insertBlocks;
     this.#release = opts.engine.release;
     this.db = opts.database;
     this.backend = opts.backend;
@@ -124,25 +128,25 @@ export class Store {
   }
 
   /**
-   * Inserts pre-formatted TabSeparated sample rows. `token` makes a retried flush idempotent: the
-   * engine drops blocks it has already stored under the same token.
+   * Inserts sample blocks (Native format, sample-block.ts) as one statement. `token` makes a
+   * retried flush idempotent: the engine drops blocks it has already stored under the same token.
    */
-  async insertSamples(chunks: readonly Buffer[], token: string = randomUUID()): Promise<void> {
-    const buffers = chunks.filter((c) => c.length > 0);
-    if (buffers.length === 0) return;
+  async insertSamples(blocks: readonly Buffer[], token: string = randomUUID()): Promise<void> {
+    const nonEmpty = blocks.filter((b) => b.length > 0);
+    if (nonEmpty.length === 0) return;
     const table = `${this.db}.samples`;
-    const columns: [string, ...string[]] = ['metric_id', 'series_id', 'ts', 'value'];
-    if (this.#rawInsert) {
-      await this.#rawInsert({ table, columns, values: buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers), format: 'TSV', settings: { insert_deduplication_token: token } });
+    if (this.#insertBlocks) {
+      await this.#insertBlocks({ table, columns: SAMPLE_COLUMNS, structure: SAMPLE_STRUCTURE, blocks: nonEmpty, settings: { insert_deduplication_token: token } });
       return;
     }
-    await this.client.insert({
-      table,
-      columns,
-      values: Readable.from(buffers, { objectMode: false }),
-      format: 'TabSeparated',
+    // A server reads Native from the request body.
+    const res = await this.client.exec({
+      query: `INSERT INTO ${table} (${SAMPLE_COLUMNS.join(', ')}) FORMAT Native`,
+      values: Readable.from(nonEmpty, { objectMode: false }),
       clickhouse_settings: { insert_deduplication_token: token },
     });
+    res.stream.resume();
+    await finished(res.stream);
   }
 
   /**
