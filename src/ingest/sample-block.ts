@@ -171,3 +171,107 @@ export function decodeSampleBlocks(buf: Buffer): SampleRow[] {
   }
   return out;
 }
+
+const SERIES_COLUMNS: readonly [name: string, type: string][] = [
+  ['tenant', 'String'],
+  ['metric', 'String'],
+  ['series_id', 'UInt64'],
+  ['dimensions', 'Map(String, String)'],
+];
+
+/** The column list of a series insert, in block order. */
+export const SERIES_BLOCK_COLUMNS = SERIES_COLUMNS.map(([name]) => name) as [string, ...string[]];
+/** The structure of a series block (the engine casts the strings to the table's LowCardinality). */
+export const SERIES_BLOCK_STRUCTURE = SERIES_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
+
+const SERIES_HEADERS = SERIES_COLUMNS.map(([name, type]) => Buffer.concat([Buffer.from([name.length]), Buffer.from(name, 'latin1'), Buffer.from([type.length]), Buffer.from(type, 'latin1')]));
+
+/** UTF-8 byte length; ASCII (the common case) without a native call. */
+function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
+  return s.length;
+}
+
+/** A Native String value: varint byte length, then the UTF-8 bytes. */
+function writeString(out: Buffer, pos: number, s: string, bytes: number): number {
+  pos = writeVarint(out, pos, bytes);
+  if (bytes === s.length) {
+    for (let i = 0; i < s.length; i++) out[pos++] = s.charCodeAt(i);
+    return pos;
+  }
+  return pos + out.write(s, pos, 'utf8');
+}
+
+export interface SeriesRowLike {
+  seriesId: string;
+  tenant: string;
+  metric: string;
+  dimensions: Readonly<Record<string, string>>;
+}
+
+/**
+ * Series rows [from, to) as one Native block (tenant, metric, series_id, dimensions). Measured
+ * against JSONEachRow on 70,000 bench series into the series table: 174–216 against 289–314 ms
+ * per insert (docs/benchmarks.md).
+ */
+export function seriesBlock(rows: readonly SeriesRowLike[], from = 0, to = rows.length): Buffer {
+  const n = to - from;
+  // Pass 1: sizes. Byte lengths are kept for pass 2: tenant and metric per row, then key and
+  // value per dimension, in the order written.
+  const heads: number[] = [];
+  const pairs: number[] = [];
+  const counts: number[] = [];
+  let size = 1 + varintLength(n) + SERIES_HEADERS.reduce((t, h) => t + h.length, 0) + 16 * n;
+  for (let r = from; r < to; r++) {
+    const row = rows[r]!;
+    const t = utf8Length(row.tenant);
+    const m = utf8Length(row.metric);
+    heads.push(t, m);
+    size += t + varintLength(t) + m + varintLength(m);
+    let c = 0;
+    for (const k in row.dimensions) {
+      const kl = utf8Length(k);
+      const vl = utf8Length(row.dimensions[k]!);
+      pairs.push(kl, vl);
+      size += kl + varintLength(kl) + vl + varintLength(vl);
+      c++;
+    }
+    counts.push(c);
+  }
+  const out = Buffer.allocUnsafe(size);
+  let pos = writeVarint(out, 0, SERIES_COLUMNS.length);
+  pos = writeVarint(out, pos, n);
+  pos += SERIES_HEADERS[0]!.copy(out, pos);
+  for (let r = from; r < to; r++) pos = writeString(out, pos, rows[r]!.tenant, heads[2 * (r - from)]!);
+  pos += SERIES_HEADERS[1]!.copy(out, pos);
+  for (let r = from; r < to; r++) pos = writeString(out, pos, rows[r]!.metric, heads[2 * (r - from) + 1]!);
+  pos += SERIES_HEADERS[2]!.copy(out, pos);
+  for (let r = from; r < to; r++) {
+    const id = BigInt(rows[r]!.seriesId);
+    out.writeUInt32LE(Number(id & 0xffffffffn), pos);
+    out.writeUInt32LE(Number(id >> 32n), pos + 4);
+    pos += 8;
+  }
+  // Map(String, String) is Array(Tuple(key, value)): cumulative offsets, then every key, then
+  // every value.
+  pos += SERIES_HEADERS[3]!.copy(out, pos);
+  let total = 0;
+  for (let r = 0; r < n; r++) {
+    total += counts[r]!;
+    out.writeUInt32LE(total % TWO_32, pos);
+    out.writeUInt32LE(Math.floor(total / TWO_32), pos + 4);
+    pos += 8;
+  }
+  for (let side = 0; side < 2; side++) {
+    let p = side;
+    for (let r = from; r < to; r++) {
+      const dims = rows[r]!.dimensions;
+      for (const k in dims) {
+        pos = writeString(out, pos, side === 0 ? k : dims[k]!, pairs[p]!);
+        p += 2;
+      }
+    }
+  }
+  if (pos !== size) throw new Error(`series block: wrote ${pos} of ${size} bytes`);
+  return out;
+}

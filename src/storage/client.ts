@@ -9,14 +9,6 @@ export type EngineTarget =
   | { type: 'embedded'; dataDir: string; /** Engine server configuration (storage policy, named collections): chdb's --config-file. */ configFile?: string | undefined }
   | { type: 'server'; url: string; username?: string | undefined; password?: string | undefined };
 
-export interface RawInsert {
-  table: string;
-  columns: readonly string[];
-  values: Buffer;
-  format: 'TSV' | 'JSONEachRow';
-  settings?: Record<string, string>;
-}
-
 /** Blocks of the engine's Native format, inserted as one statement (one part). */
 export interface BlockInsert {
   table: string;
@@ -30,26 +22,21 @@ export interface BlockInsert {
 
 /**
  * The one storage seam (DESIGN decision 1): the same `@clickhouse/client` API over the embedded
- * engine or a server — same SQL, same errors. `rawInsert` is chdb's zero-copy path for the same
- * INSERT statement: the client's insert turns the payload into a JS string and splices it into
- * the SQL text, which measured 0.5-0.6 M rows/s against 1.0 M rows/s for handing chdb the Buffer
- * (100,000 TSV rows into `samples`, docs/benchmarks.md).
+ * engine or a server — same SQL, same errors. Bulk inserts (samples, series) are Native blocks:
+ * a server reads them from the request body (`Store`); embedded, `insertBlocks` hands them over.
  */
 export interface Engine {
   client: ClickHouseClient;
-  rawInsert?: (insert: RawInsert) => Promise<void>;
   /**
-   * Embedded: inserts Native blocks. chdb takes inline insert data as text only (it ends the data
-   * at the first blank line, which binary data may hold), so the blocks go through a spool file on
-   * a memory-backed file system and `INSERT … SELECT FROM file()`; the file lives for one statement.
+   * Embedded: inserts Native blocks. The client's insert would turn the payload into a JS string
+   * spliced into the SQL text, and chdb's own raw insert takes inline data as text only (it ends
+   * the data at the first blank line, which binary data may hold), so the blocks go through a
+   * spool file on a memory-backed file system and `INSERT … SELECT FROM file()`; the file lives
+   * for one statement.
    */
   insertBlocks?: (insert: BlockInsert) => Promise<void>;
   /** Releases what the engine holds besides the client (called after the client closes). */
   release?: () => void;
-}
-
-interface ChdbExtensionLike {
-  rawInsert(p: RawInsert): Promise<unknown>;
 }
 
 /**
@@ -120,7 +107,6 @@ async function openEngine(target: EngineTarget): Promise<Engine> {
       boot = new Session(path, { connectionArgs: [`--config-file=${resolve(target.configFile)}`] });
     }
     const chdb = createChdbConnection({ path });
-    const ext = chdb.chdb as unknown as ChdbExtensionLike;
     // chdb implements the Connection contract of @clickhouse/client-common; the client bundles its
     // own copy of those types, so the compiler sees two nominally different declarations.
     const client = createClient({ connection: chdb as unknown as ClickHouseClientConfigOptions['connection'] });
@@ -128,9 +114,6 @@ async function openEngine(target: EngineTarget): Promise<Engine> {
     let spooled = 0;
     return {
       client,
-      rawInsert: async (insert) => {
-        await ext.rawInsert(insert);
-      },
       insertBlocks: async ({ table, columns, structure, blocks, settings }) => {
         const file = join(spool, `${++spooled}.native`);
         const fh = await open(file, 'w', 0o600);

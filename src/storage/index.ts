@@ -1,5 +1,5 @@
 export { DataDirInUseError, createEngine } from './client.js';
-export type { Engine, EngineTarget, RawInsert } from './client.js';
+export type { BlockInsert, Engine, EngineTarget } from './client.js';
 export { storageErrors } from './errors.js';
 export { MIGRATIONS } from './schema.js';
 export { Store, engineErrorCode, errorMessage, isEngineTimeout, wrapEngineError } from './store.js';

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import type { NewSeries } from '../ingest/index.js';
-import { SAMPLE_COLUMNS, SAMPLE_STRUCTURE } from '../ingest/sample-block.js';
+import { SAMPLE_COLUMNS, SAMPLE_STRUCTURE, SERIES_BLOCK_COLUMNS, SERIES_BLOCK_STRUCTURE, seriesBlock } from '../ingest/sample-block.js';
 import { storageErrors } from './errors.js';
 import type { Engine } from './client.js';
 import { MIGRATIONS } from './schema.js';
@@ -69,14 +69,12 @@ export class Store {
   readonly client: ClickHouseClient;
   readonly db: string;
   readonly backend: 'embedded' | 'clickhouse';
-  readonly #rawInsert: Engine['rawInsert'];
   readonly #insertBlocks: Engine['insertBlocks'];
   readonly #release: Engine['release'];
 
   constructor(opts: StoreOptions) {
     if (!DATABASE_PATTERN.test(opts.database)) throw new Error(`invalid database name ${opts.database}`);
     this.client = opts.engine.client;
-    this.#rawInsert = opts.engine.rawInsert;
     this.#insertBlocks = opts.engine.insertBlocks;
     this.#release = opts.engine.release;
     this.db = opts.database;
@@ -109,22 +107,13 @@ export class Store {
   /** Records series rows (idempotent: the table is a ReplacingMergeTree). */
   async insertSeries(series: readonly NewSeries[]): Promise<void> {
     if (series.length === 0) return;
-    const table = `${this.db}.series`;
-    const columns: [string, ...string[]] = ['tenant', 'metric', 'series_id', 'dimensions'];
-    const rows = series.map((s) => ({ tenant: s.tenant, metric: s.metric, series_id: s.seriesId, dimensions: s.dimensions }));
-    const rawInsert = this.#rawInsert;
-    if (rawInsert) {
-      const parts = Math.min(SERIES_INSERT_PARTS, Math.ceil(rows.length / SERIES_PART_MIN_ROWS));
-      const per = Math.ceil(rows.length / parts);
-      const insertPart = (from: number) => {
-        let ndjson = '';
-        for (let i = from; i < Math.min(rows.length, from + per); i++) ndjson += JSON.stringify(rows[i]) + '\n';
-        return rawInsert({ table, columns, values: Buffer.from(ndjson), format: 'JSONEachRow' });
-      };
-      await Promise.all(Array.from({ length: parts }, (_, k) => insertPart(k * per)));
-      return;
-    }
-    await this.client.insert({ table, columns, values: rows, format: 'JSONEachRow' });
+    const parts = Math.min(SERIES_INSERT_PARTS, Math.ceil(series.length / SERIES_PART_MIN_ROWS));
+    const per = Math.ceil(series.length / parts);
+    await Promise.all(
+      Array.from({ length: parts }, (_, k) =>
+        this.#insertNative(`${this.db}.series`, SERIES_BLOCK_COLUMNS, SERIES_BLOCK_STRUCTURE, [seriesBlock(series, k * per, Math.min(series.length, (k + 1) * per))]),
+      ),
+    );
   }
 
   /**
@@ -134,16 +123,19 @@ export class Store {
   async insertSamples(blocks: readonly Buffer[], token: string = randomUUID()): Promise<void> {
     const nonEmpty = blocks.filter((b) => b.length > 0);
     if (nonEmpty.length === 0) return;
-    const table = `${this.db}.samples`;
+    await this.#insertNative(`${this.db}.samples`, SAMPLE_COLUMNS, SAMPLE_STRUCTURE, nonEmpty, { insert_deduplication_token: token });
+  }
+
+  /** Native blocks into `table` as one statement: the embedded engine's spool file, or a server's request body. */
+  async #insertNative(table: string, columns: readonly string[], structure: string, blocks: readonly Buffer[], settings: Record<string, string> = {}): Promise<void> {
     if (this.#insertBlocks) {
-      await this.#insertBlocks({ table, columns: SAMPLE_COLUMNS, structure: SAMPLE_STRUCTURE, blocks: nonEmpty, settings: { insert_deduplication_token: token } });
+      await this.#insertBlocks({ table, columns, structure, blocks, settings });
       return;
     }
-    // A server reads Native from the request body.
     const res = await this.client.exec({
-      query: `INSERT INTO ${table} (${SAMPLE_COLUMNS.join(', ')}) FORMAT Native`,
-      values: Readable.from(nonEmpty, { objectMode: false }),
-      clickhouse_settings: { insert_deduplication_token: token },
+      query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT Native`,
+      values: Readable.from(blocks, { objectMode: false }),
+      clickhouse_settings: settings,
     });
     res.stream.resume();
     await finished(res.stream);

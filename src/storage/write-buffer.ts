@@ -17,7 +17,7 @@ export interface WriteBufferOptions {
   flushAttempts: number;
   /** First retry delay; each next one is 4× longer. @default 100 */
   retryBaseMs: number;
-  onFlush?: (info: { points: number; requests: number; ms: number; attempts: number }) => void;
+  onFlush?: (info: { points: number; requests: number; series: number; seriesMs: number; ms: number; attempts: number }) => void;
   onError?: (err: unknown, attempt: number) => void;
 }
 
@@ -148,10 +148,13 @@ export class WriteBuffer implements WriteQueue {
     const series = dedupeSeries(group.batches);
     const chunks = group.batches.map((b) => b.samples);
     let attempt = 0;
+    let seriesMs = 0;
     for (;;) {
       attempt++;
       try {
+        const t = performance.now();
         await this.#o.store.insertSeries(series);
+        seriesMs = performance.now() - t;
         await this.#o.store.insertSamples(chunks, token);
         break;
       } catch (err) {
@@ -166,7 +169,7 @@ export class WriteBuffer implements WriteQueue {
     }
     this.#flushes++;
     for (const w of group.waiters) w.resolve();
-    this.#o.onFlush?.({ points: group.points, requests: group.waiters.length, ms: performance.now() - started, attempts: attempt });
+    this.#o.onFlush?.({ points: group.points, requests: group.waiters.length, series: series.length, seriesMs, ms: performance.now() - started, attempts: attempt });
     publishSpans(this.#o.bus, group.batches);
   }
 }

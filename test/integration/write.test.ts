@@ -158,8 +158,8 @@ describe('POST /api/v1/write', () => {
     expect([Number(row!.n), Number(row!.u), row!.last]).toEqual([25_001, 25_001, 'h25000']);
   });
 
-  it('stores dimension values with quotes, backslashes and Map punctuation exactly', async () => {
-    const values = ["it's", 'back\\slash', 'ends with \\', "\\'", '{a:b},c', '"quoted"', "k':'v", 'ünïcødé ✓ 指标', ' spaced  out '];
+  it('stores dimension values with quotes, backslashes, Map punctuation, non-ASCII and long values exactly', async () => {
+    const values = ["it's", 'back\\slash', 'ends with \\', "\\'", '{a:b},c', '"quoted"', "k':'v", 'ünïcødé ✓ 指标', ' spaced  out ', 'x'.repeat(130), 'é'.repeat(100)];
     const metrics = values.map((v, i) => point('w_odd', i, { v, [`k${i}`]: v }));
     expect((await write({ metrics })).status).toBe(200);
     const stored = await s.luminate.store.rows<{ dimensions: Record<string, string> }>(
