@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnServer } from '../test/helpers/server.js';
-import { canonicalSeriesKey, metricIdOf, seriesIdOf, type NewSeries } from '../src/ingest/index.js';
+import { metricIdOf, newSeriesOf, type NewSeries } from '../src/ingest/index.js';
 import { Store, createEngine } from '../src/storage/index.js';
 
 export interface LongRangeOptions {
@@ -69,7 +69,7 @@ async function generate(dataDir: string, o: LongRangeOptions, end: number): Prom
   const series: NewSeries[] = [];
   for (let s = 0; s < o.series; s++) {
     const dimensions = { customer_id: `cust_${String(s % customers).padStart(5, '0')}`, region: `region-${Math.floor(s / customers) % REGIONS}` };
-    series.push({ tenant: 'default', metric: METRIC, seriesId: seriesIdOf(canonicalSeriesKey('default', METRIC, dimensions)), dimensions });
+    series.push(newSeriesOf('default', METRIC, dimensions));
   }
   await store.insertSeries(series);
   const ids = series.map((s) => BigInt(s.seriesId));

@@ -74,14 +74,16 @@ class NewSeriesRows {
     const id = idText(hi, lo);
     if (this.#pending?.has(id)) return;
     (this.#pending ??= new Set()).add(id);
-    // fromEntries defines own properties, so even a key named __proto__ stays data.
-    const entries: [string, string][] = [];
+    const dimensions: Record<string, string> = {};
     for (let d = 0; d < dims; d++) {
       const o = base + 4 * d;
-      entries.push([buf.toString('latin1', offsets[o], offsets[o + 1]), buf.toString('latin1', offsets[o + 2], offsets[o + 3])]);
+      const key = buf.toString('latin1', offsets[o], offsets[o + 1]);
+      const value = buf.toString('latin1', offsets[o + 2], offsets[o + 3]);
+      // An assignment to __proto__ would set the prototype: define it as data instead.
+      if (key === '__proto__') Object.defineProperty(dimensions, key, { value, enumerable: true, writable: true, configurable: true });
+      else dimensions[key] = value;
     }
-    const dimensions: Record<string, string> = Object.fromEntries(entries);
-    this.rows.push({ seriesId: id, tenant: this.opts.tenant, metric: name, dimensions });
+    this.rows.push({ seriesId: id, hi, lo, tenant: this.opts.tenant, metric: name, dimensions });
     if (admission === Admission.New) cardinality!.inspect(name, dimensions);
   }
 }

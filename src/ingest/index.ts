@@ -6,7 +6,7 @@ export type { DecodedWriteRequest } from './remote-write.js';
 export { SeriesCache } from './series-cache.js';
 export { SeriesHasher, idText } from './series-hasher.js';
 export { SAMPLE_COLUMNS, SAMPLE_STRUCTURE, SampleBlockWriter, decodeSampleBlocks } from './sample-block.js';
-export { canonicalSeriesKey, metricIdOf, seriesIdOf } from './series-id.js';
+export { canonicalSeriesKey, metricIdOf, newSeriesOf, seriesIdOf } from './series-id.js';
 export { DEFAULT_VALIDATION_LIMITS, NAME_PATTERN, RESERVED_DIMENSION_KEYS, validatePoint } from './validate.js';
 export type { MetricPoint, NewSeries, PointError, TimeSpan, ValidationLimits, WriteBatch } from './types.js';
 export { Acceptor } from './acceptor.js';

@@ -67,7 +67,7 @@ describe('SeriesCache', () => {
     const cache = new SeriesCache(10);
     const ids = Array.from({ length: 25 }, (_, i) => seriesIdOf(`k${i}`));
     const hl = (id: string) => [Number(BigInt(id) >> 32n), Number(BigInt(id) & 0xffffffffn)] as const;
-    cache.markStored(ids.map((seriesId) => ({ seriesId })));
+    cache.markStored(ids.map((seriesId) => ({ seriesId, hi: hl(seriesId)[0], lo: hl(seriesId)[1] })));
     expect(cache.size).toBeLessThanOrEqual(10);
     expect(cache.get(...hl(ids[24]!))).toBe(ids[24]);
     expect(cache.get(...hl(ids[0]!))).toBeUndefined();

@@ -107,7 +107,7 @@ export class SeriesResolver {
       id = idText(hasher.hi, hasher.lo);
       if (!this.#pending?.has(id)) {
         (this.#pending ??= new Set()).add(id);
-        this.newSeries.push({ seriesId: id, tenant: this.#tenant, metric: name, dimensions: dimensions ?? {} });
+        this.newSeries.push({ seriesId: id, hi: hasher.hi, lo: hasher.lo, tenant: this.#tenant, metric: name, dimensions: dimensions ?? {} });
       }
     }
     return id;

@@ -203,7 +203,9 @@ function writeString(out: Buffer, pos: number, s: string, bytes: number): number
 }
 
 export interface SeriesRowLike {
-  seriesId: string;
+  /** The series id's high and low 32-bit words. */
+  hi: number;
+  lo: number;
   tenant: string;
   metric: string;
   dimensions: Readonly<Record<string, string>>;
@@ -247,9 +249,8 @@ export function seriesBlock(rows: readonly SeriesRowLike[], from = 0, to = rows.
   for (let r = from; r < to; r++) pos = writeString(out, pos, rows[r]!.metric, heads[2 * (r - from) + 1]!);
   pos += SERIES_HEADERS[2]!.copy(out, pos);
   for (let r = from; r < to; r++) {
-    const id = BigInt(rows[r]!.seriesId);
-    out.writeUInt32LE(Number(id & 0xffffffffn), pos);
-    out.writeUInt32LE(Number(id >> 32n), pos + 4);
+    out.writeUInt32LE(rows[r]!.lo, pos);
+    out.writeUInt32LE(rows[r]!.hi, pos + 4);
     pos += 8;
   }
   // Map(String, String) is Array(Tuple(key, value)): cumulative offsets, then every key, then

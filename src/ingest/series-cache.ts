@@ -77,11 +77,8 @@ export class SeriesCache {
   }
 
   /** Records series that are now durably stored. */
-  markStored(entries: Iterable<{ seriesId: string }>): void {
-    for (const { seriesId } of entries) {
-      const id = BigInt(seriesId);
-      this.#add(Number(id >> 32n), Number(id & 0xffffffffn), seriesId);
-    }
+  markStored(entries: Iterable<{ seriesId: string; hi: number; lo: number }>): void {
+    for (const { seriesId, hi, lo } of entries) this.#add(hi, lo, seriesId);
   }
 
   get size(): number {

@@ -13,6 +13,7 @@
  * without building this key; these string forms serve metric ids, tests and tools.
  */
 import { SeriesHasher, idText } from './series-hasher.js';
+import type { NewSeries } from './types.js';
 
 export function canonicalSeriesKey(tenant: string, metric: string, dimensions: Readonly<Record<string, string>> | undefined): string {
   let key = tenant + '\u0000' + metric;
@@ -49,4 +50,10 @@ export function metricIdOf(tenant: string, metric: string): string {
 /** `metricIdOf` as its [hi, lo] 32-bit words (the form sample blocks store). */
 export function metricIdWords(tenant: string, metric: string): [hi: number, lo: number] {
   return murmur3x86_128('\u0001' + tenant + '\u0000' + metric);
+}
+
+/** The series row of (tenant, metric, dimensions), for tools and tests that record series directly. */
+export function newSeriesOf(tenant: string, metric: string, dimensions: Record<string, string>): NewSeries {
+  const [hi, lo] = murmur3x86_128(canonicalSeriesKey(tenant, metric, dimensions));
+  return { seriesId: idText(hi, lo), hi, lo, tenant, metric, dimensions };
 }

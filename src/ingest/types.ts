@@ -32,7 +32,10 @@ export interface PointError {
 
 /** A series the writer must record because this process has not stored it yet. */
 export interface NewSeries {
+  /** The series id as unsigned decimal text, and as its high and low 32-bit words. */
   seriesId: string;
+  hi: number;
+  lo: number;
   tenant: string;
   metric: string;
   dimensions: Record<string, string>;

@@ -148,7 +148,7 @@ export class WriteBuffer implements WriteQueue {
     const series = dedupeSeries(group.batches);
     const chunks = group.batches.map((b) => b.samples);
     let attempt = 0;
-    let seriesMs = 0;
+    let seriesMs: number;
     for (;;) {
       attempt++;
       try {

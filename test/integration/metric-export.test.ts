@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalSeriesKey, seriesIdOf } from '../../src/ingest/index.js';
+import { newSeriesOf } from '../../src/ingest/index.js';
 import { jwtFor } from '../helpers/auth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -126,7 +126,7 @@ describe('GET /api/v1/metrics/export', () => {
 
   it('exports a series whose row was written twice (not merged yet) once', async () => {
     // What a restart or a series-cache eviction does: the same series row inserted again.
-    const again = [0, 1, 2].map((i) => ({ seriesId: seriesIdOf(canonicalSeriesKey('tenant_a', 'exp_latency', dimsOf(i))), tenant: 'tenant_a', metric: 'exp_latency', dimensions: dimsOf(i) }));
+    const again = [0, 1, 2].map((i) => newSeriesOf('tenant_a', 'exp_latency', dimsOf(i)));
     await s.luminate.store.insertSeries(again);
     const [rows] = await s.luminate.store.rows<{ n: string | number }>(`SELECT count() AS n FROM luminate.series WHERE tenant = 'tenant_a'`);
     expect(Number(rows!.n)).toBe(SERIES + 3);

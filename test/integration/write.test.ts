@@ -1,4 +1,4 @@
-import { canonicalSeriesKey, metricIdOf, seriesIdOf } from '../../src/ingest/index.js';
+import { metricIdOf, newSeriesOf } from '../../src/ingest/index.js';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startTestServer, type TestServer } from '../helpers/server.js';
@@ -150,7 +150,7 @@ describe('POST /api/v1/write', () => {
 
   it('stores every row of a large set of new series, inserted as concurrent statements', async () => {
     const dims = (i: number) => ({ host: `h${i}`, zone: `z${i % 7}` });
-    const series = Array.from({ length: 25_001 }, (_, i) => ({ seriesId: seriesIdOf(canonicalSeriesKey('bulk', 'bulk_m', dims(i))), tenant: 'bulk', metric: 'bulk_m', dimensions: dims(i) }));
+    const series = Array.from({ length: 25_001 }, (_, i) => newSeriesOf('bulk', 'bulk_m', dims(i)));
     await s.luminate.store.insertSeries(series);
     const [row] = await s.luminate.store.rows<{ n: string | number; u: string | number; last: string }>(
       `SELECT count() AS n, uniqExact(series_id) AS u, anyIf(dimensions['host'], series_id = ${series[25_000]!.seriesId}) AS last FROM luminate.series WHERE tenant = 'bulk'`,
