@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { ALL_ROLES, createInProcessDiscovery, createInProcessEventBus, type Discovery, type EventBus, type WriteQueue } from './cluster/index.js';
 import { durationMs, type Config } from './config/index.js';
 import { cardinalityReport, type CardinalityReport } from './cardinality-report.js';
-import { Acceptor, CardinalityGuard, LanePool, SeriesCache, laneWorkersOf, metricIdOf, snappyDecoder, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
+import { Acceptor, CardinalityGuard, LanePool, SeriesCache, laneWorkersOf, metricIdOf, nativeLane, snappyDecoder, type Admit, type CardinalityLimits, type SeriesSamples, type ValidationLimits, type WriteResult } from './ingest/index.js';
 import { QueryService, type QueryLimits, type QueryResponse } from './query/index.js';
 import { Archiver, RetentionManager, RollupManager, Store, archiveTargetOf, WriteBuffer, applyTierPolicy, checkTierChange, createEngine, engineConfigXml, errorMessage, type ArchiveReport, type ArchiveStatus, type Engine, type EngineTarget, type RefreshReport, type RollupStatus, type S3Location, type TableSeconds, type Tiers } from './storage/index.js';
 import { DashboardStore } from './dashboards/index.js';
@@ -282,7 +282,9 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
   });
   const cache = new SeriesCache(config.storage.series_cache_size);
   const limits = validationLimitsOf(config);
-  const laneWorkers = laneWorkersOf(bw.lane_workers);
+  const native = bw.native_lane && nativeLane.available;
+  if (bw.native_lane && !nativeLane.available) log?.warn({ reason: nativeLane.reason }, 'remote write: the native lane is not available; decoding in JavaScript (slower)');
+  const laneWorkers = bw.lane_workers === 'auto' && native ? 0 : laneWorkersOf(bw.lane_workers);
   if (snappyDecoder === 'js') log?.info({ snappy: snappyDecoder }, 'remote write: no native snappy build for this platform; decoding snappy in JavaScript (slower)');
   const lanes =
     laneWorkers > 0
@@ -293,7 +295,7 @@ export async function createLuminate(config: Config, deps: LuminateDeps = {}): P
           onEvent: (level, info, msg) => log?.[level](info, msg),
         })
       : undefined;
-  const acceptor = new Acceptor({ queue, cache, cardinality, limits, maxBatchSize: bw.max_batch_size, ...(lanes ? { lanes } : {}), ...(deps.now ? { now: deps.now } : {}) });
+  const acceptor = new Acceptor({ queue, cache, cardinality, limits, maxBatchSize: bw.max_batch_size, nativeLane: native, ...(lanes ? { lanes } : {}), ...(deps.now ? { now: deps.now } : {}) });
   // The archive: its manifest says which days are read from Parquet files instead of the table.
   let archiver: Archiver | null = null;
   let rollups: RollupManager | null = null;

@@ -115,7 +115,12 @@ export const ConfigSchema = Type.Object(
         lane_workers: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 64 })], {
           default: 'auto',
           description:
-            'Worker threads that decode Prometheus remote-write requests (snappy, protobuf, validation, series hashes) beside the main thread, which keeps the series cache, the limits and the write queue. auto: none below 4 cores (on 2 they measured no faster, docs/benchmarks.md), else cores − 2, at most 4; 0: decode on the main thread.',
+            'Worker threads that decode Prometheus remote-write requests in JavaScript (snappy, protobuf, validation, series hashes) beside the main thread, which keeps the series cache, the limits and the write queue. auto: none when the native lane is in use (native_lane) or below 4 cores (on 2 they measured no faster, docs/benchmarks.md), else cores − 2, at most 4; 0: decode on the main thread. A count above 0 takes precedence over the native lane.',
+        }),
+        native_lane: Type.Boolean({
+          default: true,
+          description:
+            'Decode Prometheus remote-write requests with the native lane (C++, native/lane.cc, built by npm run build) when it is built: snappy, protobuf, validation, series ids and the sample block in one call per request. false, or an addon that is not built (logged at start): the JavaScript lane.',
         }),
       },
       'Write path.',

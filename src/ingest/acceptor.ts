@@ -6,6 +6,7 @@ import { fastResolve } from './fast-batch.js';
 import { resolveRecorded } from './byte-lane.js';
 import { fastRemoteWrite } from './fast-remote-write.js';
 import type { LanePool } from './lane-pool.js';
+import { nativeRemoteWrite } from './native-lane.js';
 import { decodeWriteRequest } from './remote-write.js';
 import { resolveSeries, resolveWriteBody, type ResolveOptions, type Resolved, type SeriesSamples } from './resolve.js';
 import type { SeriesCache } from './series-cache.js';
@@ -39,6 +40,11 @@ export interface AcceptorOptions {
   now?: () => number;
   /** Worker threads for remote write's decoding; none: it runs on this thread. */
   lanes?: LanePool;
+  /**
+   * Remote write through the native lane (native-lane.ts) when it is built and there are no lane
+   * workers; @default false (batch_write.native_lane)
+   */
+  nativeLane?: boolean;
 }
 
 /** Most per-item errors repeated in a 400's details (the full list is in a 207). */
@@ -112,11 +118,13 @@ export class Acceptor {
    */
   async writeRemoteWrite(raw: Buffer, tenant: string, admit?: Admit): Promise<WriteResult> {
     const session = this.#o.cardinality?.session(tenant);
-    return this.#guarded(session, () => {
-      const fast = fastRemoteWrite(raw, { ...this.#options(tenant, session), rows: this.#rows });
-      if (fast !== null) return this.#store(fast.batch, [], admit, session);
-      return this.#writeSeries(decodeWriteRequest(raw).series, tenant, admit, session);
-    });
+    return this.#guarded(session, () => this.#remoteWrite(raw, tenant, admit, session));
+  }
+
+  #remoteWrite(raw: Buffer, tenant: string, admit: Admit | undefined, session: CardinalitySession | undefined): Promise<WriteResult> {
+    const fast = fastRemoteWrite(raw, { ...this.#options(tenant, session), rows: this.#rows });
+    if (fast !== null) return this.#store(fast.batch, [], admit, session);
+    return this.#writeSeries(decodeWriteRequest(raw).series, tenant, admit, session);
   }
 
   /**
@@ -125,6 +133,15 @@ export class Acceptor {
    * series are resolved here either way, so both give the same batch.
    */
   async writeRemoteWriteBlock(body: Buffer, tenant: string, maxDecodedBytes: number, admit?: Admit): Promise<WriteResult> {
+    if (this.#o.nativeLane === true && this.#o.lanes === undefined) {
+      const session = this.#o.cardinality?.session(tenant);
+      return this.#guarded(session, () => {
+        const fast = nativeRemoteWrite(body, maxDecodedBytes, this.#options(tenant, session));
+        if (typeof fast === 'object') return this.#store(fast.batch, [], admit, session);
+        // Not the native lane's: JavaScript decodes (or throws SnappyBlockError) and decides.
+        return this.#remoteWrite(uncompressBlock(body, maxDecodedBytes), tenant, admit, session);
+      });
+    }
     const now = this.#now();
     const reply = await this.#o.lanes?.run({ body, tenant, now, maxDecodedBytes });
     if (reply === undefined || reply === null || reply.kind === 'failed') return this.writeRemoteWrite(uncompressBlock(body, maxDecodedBytes), tenant, admit);

@@ -58,10 +58,10 @@ export class SeriesRecord {
 /**
  * A series the process does not know yet, met by a lane: admits it (throws BAIL when it is at a
  * cardinality limit: the general path reports that) and, the first time in the request, adds its
- * row to `newSeries`. Shared by the in-place lane and `resolveRecorded`, so
- * both admit in the same order and build the same rows.
+ * row to `newSeries`. Shared by the in-place lane, `resolveRecorded` and the native lane
+ * (native-lane.ts), so all admit in the same order and build the same rows.
  */
-class NewSeriesRows {
+export class NewSeriesRows {
   readonly rows: NewSeries[] = [];
   #pending: Set<string> | undefined;
 

@@ -12,6 +12,7 @@ export type { MetricPoint, NewSeries, PointError, TimeSpan, ValidationLimits, Wr
 export { Acceptor } from './acceptor.js';
 export { LanePool, laneWorkersOf } from './lane-pool.js';
 export { SnappyBlockError, snappyDecoder } from './snappy-block.js';
+export { nativeLane } from './native-lane.js';
 export { fastResolve } from './fast-batch.js';
 export type { AcceptorOptions, Admit, WriteResult } from './acceptor.js';
 export { Admission, CardinalityGuard, CardinalitySession, Ceiling, IdSet, OVERFLOW_VALUE, foldDimensions, metricLimitWarning, patternWarning, seriesLimitWarning } from './cardinality.js';

@@ -50,6 +50,14 @@ class IdTable {
   }
 }
 
+/** A generation's slots: (hi, lo) words per slot in `keys`, and `index` 0 where a slot is empty. */
+export interface CacheTables {
+  currentKeys: Uint32Array;
+  currentIndex: Int32Array;
+  previousKeys: Uint32Array | null;
+  previousIndex: Int32Array | null;
+}
+
 export class SeriesCache {
   readonly #perGeneration: number;
   readonly #slots: number;
@@ -83,6 +91,16 @@ export class SeriesCache {
 
   get size(): number {
     return this.#current.size + (this.#previous?.size ?? 0);
+  }
+
+  /**
+   * The generations' probe arrays, current first, for the native lane (src/ingest/native-lane.ts),
+   * which probes them in place during one synchronous call and never writes them.
+   */
+  tables(): CacheTables {
+    const c = this.#current;
+    const p = this.#previous;
+    return { currentKeys: c.keys, currentIndex: c.index, previousKeys: p?.keys ?? null, previousIndex: p?.index ?? null };
   }
 
   #add(hi: number, lo: number, text: string): void {
