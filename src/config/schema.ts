@@ -108,8 +108,8 @@ export const ConfigSchema = Type.Object(
         max_batch_size: Int(10_000, 1, 'Most metrics in one write request (400 BATCH_TOO_LARGE beyond).'),
         max_request_size_bytes: Int(10_485_760, 1024, 'Largest request body, checked before and after decompression (413 beyond).'),
         compression: Type.Boolean({ default: true, description: 'Accept Content-Encoding: gzip request bodies.' }),
-        flush_interval: Duration('100ms', 'Group commit: a flush starts this long after the first waiting point.'),
-        flush_max_points: Int(100_000, 1, 'Group commit: a flush starts as soon as this many points wait.'),
+        flush_interval: Duration('100ms', 'Group commit: most time between the starts of two flushes; a flush starts sooner the fuller its group (at half of flush_max_points after half of it).'),
+        flush_max_points: Int(100_000, 1, 'Group commit: a flush starts as soon as this many points wait (and, with fewer waiting, proportionally before flush_interval ends).'),
         max_buffered_points: Int(2_000_000, 1, 'Points waiting or being flushed before writes get 503 with Retry-After; at least max_batch_size.'),
         flush_attempts: Int(4, 1, 'Insert attempts per flush (backoff 100ms, 400ms, 1.6s …) before waiting writes get 503.'),
         lane_workers: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 64 })], {

@@ -41,11 +41,14 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /**
  * Group commit (DESIGN decision 3): requests wait while their points join a shared buffer; one
  * flush inserts everyone's points and then answers them all. At most one flush runs at a time and
- * whatever arrives meanwhile forms the next group. A flush starts when `flushMaxPoints` wait, or
- * when `flushIntervalMs` has passed since the previous flush *started*: under load flushes run
- * back to back (each group is what arrived during the previous insert), a lone write on an idle
- * server is inserted at once, and the engine never sees more than one insert per interval from
- * a trickle. A request is answered only after its points are inserted, so an acknowledged point
+ * whatever arrives meanwhile forms the next group. A flush starts once `flushIntervalMs` has
+ * passed since the previous flush *started*, sooner the fuller the waiting group is — with half of
+ * `flushMaxPoints` waiting after half the interval, with all of them at once (the time elapsed
+ * and the points waiting share one budget: elapsed/interval + waiting/max ≥ 1). Under load
+ * flushes run back to back (each group is what arrived during the previous insert), a lone write
+ * on an idle server is inserted at once, the engine never sees more than one insert per interval
+ * from a trickle, and senders with a few large requests in flight are not held for the whole
+ * interval when their group is already a large part (docs/benchmarks.md, "Group commit"). A request is answered only after its points are inserted, so an acknowledged point
  * survives `kill -9`. Memory is bounded by `maxBufferedPoints`.
  */
 export class WriteBuffer implements WriteQueue {
@@ -58,6 +61,8 @@ export class WriteBuffer implements WriteQueue {
   #closed = false;
   #flushes = 0;
   #lastFlushStart = -Infinity;
+  /** When the armed timer fires (performance.now() ms), to move it earlier as the group grows. */
+  #timerAt = Infinity;
 
   constructor(options: WriteBufferOptions) {
     this.#o = options;
@@ -100,16 +105,38 @@ export class WriteBuffer implements WriteQueue {
   /** Flush now if allowed, else make sure a timer fires when it is. */
   #schedule(): void {
     if (this.#flushing !== null || this.#pending.points === 0) return; // the drain loop decides
-    const wait = this.#pending.points >= this.#o.flushMaxPoints ? 0 : this.#lastFlushStart + this.#o.flushIntervalMs - performance.now();
-    if (wait <= 0) this.#kick();
-    else this.#timer ??= setTimeout(() => this.#kick(), wait);
+    const at = this.#dueAt(this.#pending.points);
+    if (at <= performance.now()) this.#kick();
+    else this.#arm(at);
+  }
+
+  /**
+   * When a group of `points` may start its flush: the interval after the previous flush's start,
+   * shortened in proportion to how full the group is (at `flushMaxPoints`, at once).
+   */
+  #dueAt(points: number): number {
+    const fill = Math.min(1, points / this.#o.flushMaxPoints);
+    return this.#lastFlushStart + this.#o.flushIntervalMs * (1 - fill);
+  }
+
+  /** A timer that kicks at `at`; an armed one is moved only when `at` is ≥ 1 ms earlier. */
+  #arm(at: number): void {
+    if (this.#timer !== null) {
+      if (at > this.#timerAt - 1) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#kick(), Math.max(0, Math.ceil(at - performance.now())));
+  }
+
+  #disarm(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Infinity;
   }
 
   #kick(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-    }
+    this.#disarm();
     this.#due = true;
     this.#flushing ??= this.#drain().finally(() => {
       this.#flushing = null;
@@ -130,15 +157,14 @@ export class WriteBuffer implements WriteQueue {
       } finally {
         this.#inflightPoints = 0;
       }
-      // What arrived during the flush goes next: at once if it is full, on close, or if the flush
-      // took longer than the interval; otherwise when the interval since this flush's start ends.
+      // What arrived during the flush goes next: at once on close or when its budget is spent
+      // (#dueAt), otherwise by a timer that later writes may move earlier (#schedule).
       const p = this.#pending;
       if (p.points === 0) continue;
-      const wait = this.#lastFlushStart + this.#o.flushIntervalMs - performance.now();
-      if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#timer = null;
-      this.#due = p.points >= this.#o.flushMaxPoints || this.#closed || wait <= 0;
-      if (!this.#due) this.#timer = setTimeout(() => this.#kick(), wait);
+      this.#disarm();
+      const at = this.#dueAt(p.points);
+      this.#due = this.#closed || at <= performance.now();
+      if (!this.#due) this.#arm(at);
     }
   }
 
